@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the shipped artefacts in Embedded Swift mode (no Swift runtime):
+#   OUT/libedgelm.so, OUT/libedgelm.a objects, OUT/edgelm (CLI)
+# Usage: Cross/build-embedded.sh host|aarch64 OUT_DIR
+set -euo pipefail
+target=${1:-host}
+out=${2:-build/$target}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+mkdir -p "$out"
+swift_bin=$(dirname "$(command -v swiftc)")
+embedded_lib="$swift_bin/../lib/swift/embedded"
+
+common=(-enable-experimental-feature Embedded -wmo -O
+        -I Sources/CEdgeSys/include -I Sources/CJSONC -Xcc -fPIC)
+case "$target" in
+  host)
+    triple=x86_64-unknown-linux-gnu
+    cc=${CC:-gcc}
+    tflags=(-target "$triple")
+    ldpath=()
+    ;;
+  aarch64)
+    triple=aarch64-none-none-elf
+    cc=aarch64-linux-gnu-gcc
+    tflags=(-target "$triple" -Xcc --sysroot=/usr/aarch64-linux-gnu
+            -Xcc -I/usr/aarch64-linux-gnu/include -Xcc -I/usr/include
+            -Xcc -D__linux__ -Xcc -D__unix__)
+    ldpath=(-L/usr/lib/aarch64-linux-gnu)
+    ;;
+  *) echo "error: unknown target '$target' (host, aarch64)" >&2; exit 2 ;;
+esac
+unicode="$embedded_lib/$triple/libswiftUnicodeDataTables.a"
+
+core_sources=$(find Sources/EdgeLM -name '*.swift' | sort)
+swiftc "${common[@]}" "${tflags[@]}" -parse-as-library -module-name EdgeLM \
+  -emit-module -emit-module-path "$out/EdgeLM.swiftmodule" \
+  -c $core_sources -o "$out/EdgeLM.o"
+"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$unicode" \
+  "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so
+
+cli_sources=$(find Sources/edgelm -name '*.swift' | sort)
+swiftc "${common[@]}" "${tflags[@]}" -module-name edgelm -I "$out" \
+  -c $cli_sources -o "$out/edgelm_cli.o"
+"$cc" -o "$out/edgelm" "$out/edgelm_cli.o" "$out/EdgeLM.o" "$unicode" \
+  "${ldpath[@]}" -ljson-c -lm -lpthread
+echo "built $out/libedgelm.so and $out/edgelm ($target)"

@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+// EdgeLM: an embeddable LLM inference runtime. The core (EdgeLM) and the CLI
+// (edgelm) use only the Embedded Swift subset; see ../shared/DESIGN.md and the
+// Makefile's `lib` target for the runtime-free build users get.
+import PackageDescription
+
+let package = Package(
+  name: "EdgeLM",
+  products: [
+    .library(name: "EdgeLM", targets: ["EdgeLM"]),
+    .executable(name: "edgelm", targets: ["edgelm"]),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CJSONC",
+      pkgConfig: "json-c",
+      providers: [.apt(["libjson-c-dev"])]
+    ),
+    .target(name: "CEdgeSys"),
+    .target(
+      name: "EdgeLM",
+      dependencies: ["CEdgeSys", "CJSONC"]
+    ),
+    .executableTarget(name: "edgelm", dependencies: ["EdgeLM", "CEdgeSys"]),
+    .testTarget(
+      name: "EdgeLMTests",
+      dependencies: ["EdgeLM", "CEdgeSys"],
+      exclude: []
+    ),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,74 @@
+/*
+ * edgelm_sys.h - the few libc entry points Swift cannot call directly
+ * (variadic functions, macros) wrapped as static inline functions.
+ * Only Sources/EdgeLM/Platform and the CLI use this module.
+ */
+#ifndef EDGELM_SYS_H
+#define EDGELM_SYS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <time.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+static inline int edgelm_sys_open_ro(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+static inline int edgelm_sys_open_wr(const char *path) {
+  return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+static inline int edgelm_sys_errno(void) { return errno; }
+static inline int edgelm_sys_is_map_failed(const void *p) { return p == MAP_FAILED; }
+
+/* File size via fstat; -1 on error, errno set. */
+static inline int64_t edgelm_sys_file_size(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -1;
+  if (!S_ISREG(st.st_mode)) { errno = EINVAL; return -1; }
+  return (int64_t)st.st_size;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t edgelm_sys_monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* printf-style formatting of one double ("%.*f"), for the CLI and messages. */
+static inline int edgelm_sys_format_double(char *buf, size_t size, double value, int precision) {
+  return snprintf(buf, size, "%.*f", precision, value);
+}
+
+/* madvise / posix_fadvise constants Swift sees as macros. */
+static inline int edgelm_sys_madvise_willneed(void *addr, size_t len) { return madvise(addr, len, MADV_WILLNEED); }
+static inline int edgelm_sys_madvise_dontneed(void *addr, size_t len) { return madvise(addr, len, MADV_DONTNEED); }
+static inline int edgelm_sys_fadvise_dontneed(int fd) { return posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
+
+/* Cache-line aligned allocation; NULL on failure. Free with free(). */
+static inline void *edgelm_sys_aligned_alloc(size_t alignment, size_t size) {
+  void *p = NULL;
+  if (posix_memalign(&p, alignment, size ? size : alignment) != 0) return NULL;
+  return p;
+}
+
+static inline int edgelm_sys_cpu_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+static inline const char *edgelm_sys_getenv(const char *name) { return getenv(name); }
+
+#endif

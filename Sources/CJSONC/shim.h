@@ -1,0 +1,2 @@
+/* json-c, the config parser (Debian: libjson-c-dev). */
+#include <json-c/json.h>

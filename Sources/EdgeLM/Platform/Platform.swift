@@ -1,0 +1,214 @@
+// The only place in the core that calls libc: files, mmap, clocks, /proc,
+// allocation and threads. Everything above this layer sees Swift types.
+
+import CEdgeSys
+
+// MARK: - Errors from errno
+
+@inline(never)
+func errnoMessage(_ what: String) -> String {
+  let code = edgelm_sys_errno()
+  if let text = strerror(code) {
+    return what + ": " + String(cString: text)
+  }
+  return what + ": errno " + String(code)
+}
+
+// MARK: - Read-only memory-mapped file
+
+/// A read-only, private memory mapping of a whole file. The mapping lives as
+/// long as this object; views into it must not outlive it.
+public final class MappedFile {
+  public let path: String
+  /// Start of the mapping (nil for an empty file).
+  public let base: UnsafeRawPointer?
+  public let size: Int
+  let fd: Int32
+
+  /// Maps `path` read-only.
+  /// - Throws: `.io` naming the path and the OS reason.
+  public init(path: String) throws(EdgeLMError) {
+    self.path = path
+    let fd = edgelm_sys_open_ro(path)
+    if fd < 0 { throw EdgeLMError(.io, errnoMessage("cannot open '\(path)'")) }
+    let size64 = edgelm_sys_file_size(fd)
+    if size64 < 0 {
+      let message = errnoMessage("cannot stat '\(path)'")
+      close(fd)
+      throw EdgeLMError(.io, message)
+    }
+    let size = Int(size64)
+    if size == 0 {
+      self.base = nil
+    } else {
+      let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+      if p == nil || edgelm_sys_is_map_failed(p) != 0 {
+        let message = errnoMessage("cannot map '\(path)'")
+        close(fd)
+        throw EdgeLMError(.io, message)
+      }
+      self.base = UnsafeRawPointer(p!)
+    }
+    self.fd = fd
+    self.size = size
+  }
+
+  deinit {
+    if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    close(fd)
+  }
+
+  public var bytes: UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: base, count: size)
+  }
+
+  /// Hints that `range` will be read soon (MADV_WILLNEED).
+  public func willNeed(offset: Int, count: Int) {
+    guard let base, count > 0 else { return }
+    let page = 4096
+    let start = offset & ~(page - 1)
+    edgelm_sys_madvise_willneed(UnsafeMutableRawPointer(mutating: base + start), count + (offset - start))
+  }
+
+  /// Drops the file from the page cache (for cold-start measurements).
+  public func evictFromPageCache() { _ = edgelm_sys_fadvise_dontneed(fd) }
+}
+
+// MARK: - Whole-file read and write
+
+public enum FileIO {
+  /// Reads a whole file into memory.
+  public static func readAll(path: String) throws(EdgeLMError) -> [UInt8] {
+    let fd = edgelm_sys_open_ro(path)
+    if fd < 0 { throw EdgeLMError(.io, errnoMessage("cannot open '\(path)'")) }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 {
+        if edgelm_sys_errno() == EINTR { continue }
+        throw EdgeLMError(.io, errnoMessage("cannot read '\(path)'"))
+      }
+      if n == 0 { break }
+      result.append(contentsOf: chunk[0..<n])
+    }
+    return result
+  }
+
+  /// Creates or truncates `path` and writes `bytes` to it.
+  public static func writeAll(path: String, _ bytes: UnsafeRawBufferPointer) throws(EdgeLMError) {
+    let fd = edgelm_sys_open_wr(path)
+    if fd < 0 { throw EdgeLMError(.io, errnoMessage("cannot create '\(path)'")) }
+    defer { close(fd) }
+    try writeFully(fd: fd, bytes, what: path)
+  }
+
+  /// Writes all of `bytes` to `fd`, retrying short writes and EINTR.
+  public static func writeFully(fd: Int32, _ bytes: UnsafeRawBufferPointer, what: String) throws(EdgeLMError) {
+    var offset = 0
+    while offset < bytes.count {
+      let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+      if n < 0 {
+        if edgelm_sys_errno() == EINTR { continue }
+        throw EdgeLMError(.io, errnoMessage("cannot write '\(what)'"))
+      }
+      offset += n
+    }
+  }
+}
+
+// MARK: - Console
+
+public enum Console {
+  public static func write(_ bytes: [UInt8], fd: Int32 = 1) {
+    bytes.withUnsafeBytes { try? FileIO.writeFully(fd: fd, $0, what: "output") }
+  }
+  public static func write(_ text: String, fd: Int32 = 1) {
+    var copy = text
+    copy.withUTF8 { try? FileIO.writeFully(fd: fd, UnsafeRawBufferPointer($0), what: "output") }
+  }
+  public static func error(_ text: String) { write(text, fd: 2) }
+}
+
+// MARK: - Clocks, process statistics, formatting
+
+public enum Clock {
+  /// Monotonic time in nanoseconds.
+  @inline(__always)
+  public static func nanoseconds() -> UInt64 { edgelm_sys_monotonic_ns() }
+}
+
+public enum ProcessStats {
+  /// Peak resident set size (VmHWM) in bytes, or 0 if /proc is unavailable.
+  public static func peakResidentBytes() -> Int { statusField("VmHWM:") }
+  /// Current resident set size (VmRSS) in bytes, or 0.
+  public static func residentBytes() -> Int { statusField("VmRSS:") }
+  /// Number of threads of this process (from /proc/self/status).
+  public static func threadCount() -> Int { statusField("Threads:", scale: 1) }
+
+  static func statusField(_ name: String, scale: Int = 1024) -> Int {
+    guard let text = try? FileIO.readAll(path: "/proc/self/status") else { return 0 }
+    let key = Array(name.utf8)
+    var i = 0
+    while i < text.count {
+      var lineEnd = i
+      while lineEnd < text.count && text[lineEnd] != 10 { lineEnd += 1 }
+      if lineEnd - i >= key.count && Array(text[i..<(i + key.count)]) == key {
+        var value = 0
+        for c in text[(i + key.count)..<lineEnd] where c >= 48 && c <= 57 {
+          value = value * 10 + Int(c - 48)
+        }
+        return value * scale
+      }
+      i = lineEnd + 1
+    }
+    return 0
+  }
+}
+
+public enum Format {
+  /// `value` with `precision` digits after the point ("%.*f").
+  public static func fixed(_ value: Double, _ precision: Int) -> String {
+    var buf = [CChar](repeating: 0, count: 64)
+    _ = buf.withUnsafeMutableBufferPointer {
+      edgelm_sys_format_double($0.baseAddress, $0.count, value, Int32(precision))
+    }
+    return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+  }
+}
+
+public enum Environment {
+  public static func get(_ name: String) -> String? {
+    guard let p = edgelm_sys_getenv(name) else { return nil }
+    return String(cString: p)
+  }
+  public static var cpuCount: Int { Int(edgelm_sys_cpu_count()) }
+}
+
+// MARK: - Aligned buffers
+
+/// A heap buffer of `count` elements, 64-byte aligned, zero-filled, freed on
+/// deinit. Used for activations, scratch and KV caches.
+public final class AlignedBuffer<Element> {
+  public let pointer: UnsafeMutablePointer<Element>
+  public let count: Int
+
+  public init(count: Int) throws(EdgeLMError) {
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+    guard count >= 0, !overflow, let raw = edgelm_sys_aligned_alloc(64, bytes) else {
+      throw EdgeLMError(.outOfMemory, "cannot allocate \(count) elements")
+    }
+    memset(raw, 0, bytes == 0 ? 1 : bytes)
+    pointer = raw.bindMemory(to: Element.self, capacity: count)
+    self.count = count
+  }
+
+  deinit { free(pointer) }
+
+  public var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(pointer) }
+  public subscript(i: Int) -> Element {
+    get { pointer[i] }
+    set { pointer[i] = newValue }
+  }
+}

@@ -1,0 +1,3 @@
+import EdgeLM
+
+Console.write("edgelm\n")
