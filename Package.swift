@@ -19,7 +19,10 @@ let package = Package(
     .target(name: "CEdgeSys"),
     .target(
       name: "EdgeLM",
-      dependencies: ["CEdgeSys", "CJSONC"]
+      dependencies: ["CEdgeSys", "CJSONC"],
+      // The kernels are written with SIMD types; let LLVM use this CPU's
+      // vector width (AVX2/FMA here, as llama.cpp's GGML_NATIVE does).
+      swiftSettings: [.unsafeFlags(["-target-cpu", "native"])]
     ),
     .executableTarget(name: "edgelm", dependencies: ["EdgeLM", "CEdgeSys"]),
     .testTarget(

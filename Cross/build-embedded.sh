@@ -12,12 +12,13 @@ swift_bin=$(dirname "$(command -v swiftc)")
 embedded_lib="$swift_bin/../lib/swift/embedded"
 
 common=(-enable-experimental-feature Embedded -wmo -O
-        -I Sources/CEdgeSys/include -I Sources/CJSONC -Xcc -fPIC)
+        -I Sources/CEdgeSys/include -I Sources/CJSONC -Xcc -fPIC
+        -Xcc -Wno-macro-redefined)
 case "$target" in
   host)
     triple=x86_64-unknown-linux-gnu
     cc=${CC:-gcc}
-    tflags=(-target "$triple")
+    tflags=(-target "$triple" -target-cpu "${EDGELM_TARGET_CPU:-native}")
     ldpath=()
     ;;
   aarch64)
