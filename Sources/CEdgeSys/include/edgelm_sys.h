@@ -6,9 +6,6 @@
 #ifndef EDGELM_SYS_H
 #define EDGELM_SYS_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
