@@ -1,3 +1,7 @@
+// edgelm: the command-line interface (DESIGN.md's CLI contract). Same
+// language subset as the core, so it cross-builds with it.
+
+import CEdgeSys
 import EdgeLM
 
-Console.write("edgelm\n")
+exit(CLI.main(ProcessArguments.current()))

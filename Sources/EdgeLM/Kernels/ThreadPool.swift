@@ -90,6 +90,20 @@ public final class ThreadPool {
     }
   }
 
+  /// Like `parallelFor`, also passing the worker index (for per-worker scratch).
+  public func parallelForWorker(_ count: Int, _ body: @escaping (Int, Range<Int>) -> Void) {
+    if threadCount == 1 || count <= 1 {
+      if count > 0 { body(0, 0..<count) }
+      return
+    }
+    let n = threadCount
+    run { worker in
+      let start = count * worker / n
+      let end = count * (worker + 1) / n
+      if start < end { body(worker, start..<end) }
+    }
+  }
+
   private func workerLoop(_ index: Int) {
     var seen = 0
     while true {

@@ -212,3 +212,21 @@ public final class AlignedBuffer<Element> {
     set { pointer[i] = newValue }
   }
 }
+
+// MARK: - Process arguments
+
+public enum ProcessArguments {
+  /// This process's argv, from /proc/self/cmdline (Embedded Swift has no
+  /// `CommandLine`). Each argument is decoded as UTF-8.
+  public static func current() -> [String] {
+    guard let bytes = try? FileIO.readAll(path: "/proc/self/cmdline") else { return [] }
+    var args: [String] = []
+    var start = 0
+    for i in 0..<bytes.count where bytes[i] == 0 {
+      args.append(String(decoding: bytes[start..<i], as: UTF8.self))
+      start = i + 1
+    }
+    if start < bytes.count { args.append(String(decoding: bytes[start...], as: UTF8.self)) }
+    return args
+  }
+}

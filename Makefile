@@ -1,0 +1,80 @@
+# EdgeLM — two commands for a newcomer: `make demo` and `make test`.
+# Everything else here is what those two are made of.
+
+PREFIX      ?= /usr/local
+MODEL_DIR   ?= $(HOME)/.cache/edgelm/models
+MODEL       ?= $(MODEL_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+PROMPT      ?= <|im_start|>user\nWrite a short poem about a robot learning to paint.<|im_end|>\n<|im_start|>assistant\n
+THREADS     ?= $(shell nproc)
+BUILD       ?= build
+SWIFT_FLAGS ?= -c release -Xswiftc -enable-testing
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+APT_HOST    := libjson-c-dev pkg-config python3-pip
+APT_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libjson-c-dev:arm64
+
+.PHONY: demo test deps deps-cross models build lib cross-aarch64 install uninstall \
+        test-swift test-embedded test-cross bench clean
+
+## demo: install what is missing, fetch SmolLM2, build, generate text.
+demo: deps models lib
+	$(BUILD)/host/edgelm run -m $(MODEL) -t $(THREADS) -n 96 --temp 0 -p "$$(printf '$(PROMPT)')"
+
+## test: every test: Swift unit and end-to-end tests, the Embedded host
+## build, the aarch64 cross build run under qemu.
+test: deps deps-cross models test-swift test-embedded test-cross
+
+deps:
+	@missing=""; for p in $(APT_HOST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+deps-cross:
+	@dpkg --print-foreign-architectures | grep -q arm64 || { $(SUDO) dpkg --add-architecture arm64; $(SUDO) apt-get update -qq; }
+	@missing=""; for p in $(APT_CROSS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+## models: fetch and verify the real models (idempotent).
+models:
+	EDGELM_MODEL_DIR=$(MODEL_DIR) python3 Tests/fetch_models.py
+
+## build: the developer build (normal Swift).
+build:
+	swift build $(SWIFT_FLAGS)
+
+## lib: the shipped, runtime-free libedgelm.so and edgelm for this machine.
+lib:
+	Cross/build-embedded.sh host $(BUILD)/host
+
+## cross-aarch64: the same for Raspberry Pi OS 64-bit.
+cross-aarch64: deps-cross
+	Cross/build-embedded.sh aarch64 $(BUILD)/aarch64
+
+test-swift:
+	EDGELM_MODEL_DIR=$(MODEL_DIR) swift test $(SWIFT_FLAGS)
+
+test-embedded: lib
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh host $(BUILD)/host
+
+test-cross: cross-aarch64
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh aarch64 $(BUILD)/aarch64
+
+## install: header, library, CLI and pkg-config file under PREFIX.
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 Include/edgelm.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(BUILD)/host/libedgelm.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/host/edgelm $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' Cross/edgelm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/edgelm.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/edgelm.h $(DESTDIR)$(PREFIX)/lib/libedgelm.so \
+	  $(DESTDIR)$(PREFIX)/bin/edgelm $(DESTDIR)$(PREFIX)/lib/pkgconfig/edgelm.pc
+
+## bench: edgelm bench beside llama.cpp (needs `pip install llama-cpp-python`).
+bench: lib models
+	python3 Tests/Benchmarks/compare.py --edgelm $(BUILD)/host/edgelm --model $(MODEL) --threads 2
+
+clean:
+	rm -rf $(BUILD) .build

@@ -1,0 +1,109 @@
+// Matrix-vector and matrix-matrix products of quantized weights with float
+// activations, multi-threaded over output rows.
+//
+// As in ggml, activations are first converted once per product to the
+// weight type's `activationType` (Q8_0/Q8_1 blocks for the 4/5/8-bit
+// formats), then every output is a fused dot product of one weight row with
+// one converted activation row.
+
+/// A view of a 2-D weight tensor inside the model mapping (no copy).
+public struct WeightMatrix {
+  public let type: GGMLType
+  public let data: UnsafeRawPointer
+  /// Output features (ggml ne1).
+  public let rows: Int
+  /// Input features (ggml ne0), a whole number of blocks.
+  public let cols: Int
+  /// Bytes between consecutive rows.
+  public let rowStride: Int
+
+  public init(type: GGMLType, data: UnsafeRawPointer, rows: Int, cols: Int, rowStride: Int) {
+    self.type = type
+    self.data = data
+    self.rows = rows
+    self.cols = cols
+    self.rowStride = rowStride
+  }
+
+  /// Dequantizes row `row` into `dst` (`cols` floats): embedding lookups.
+  public func dequantizeRow(_ row: Int, into dst: UnsafeMutablePointer<Float>) {
+    QuantKernels.dequantize(type, data + row * rowStride, dst, count: cols)
+  }
+}
+
+/// Scratch space for converted activations, sized for the largest product.
+public final class MatMulScratch {
+  let buffer: AlignedBuffer<UInt8>
+
+  /// - Parameters:
+  ///   - maxCols: the largest input width of any product.
+  ///   - maxBatch: the largest number of activation rows.
+  public init(maxCols: Int, maxBatch: Int) throws(EdgeLMError) {
+    // Widest activation format is f32 (4 bytes per element).
+    buffer = try AlignedBuffer<UInt8>(count: maxCols * 4 * maxBatch + 64)
+  }
+}
+
+public enum MatMul {
+  /// Output rows per tile in the batched kernel: a tile of weight rows stays
+  /// in cache while every activation row of the batch passes over it.
+  static let rowTile = 16
+
+  /// `output[t, r] = dot(weight row r, input[t, :])` for t in 0..<batch.
+  /// - Parameters:
+  ///   - input: (batch, weight.cols) floats, row-major.
+  ///   - output: (batch, outputStride) floats; columns 0..<weight.rows written.
+  public static func multiply(
+    _ weight: WeightMatrix, input: UnsafePointer<Float>, batch: Int,
+    output: UnsafeMutablePointer<Float>, outputStride: Int,
+    scratch: MatMulScratch, pool: ThreadPool
+  ) {
+    let actType = QuantKernels.activationType(for: weight.type)
+    let cols = weight.cols
+    let actRowBytes = actType.rowBytes(cols)!
+    let act: UnsafeRawPointer
+    if actType == .f32 {
+      act = UnsafeRawPointer(input)
+    } else {
+      // (batch, actRowBytes) converted activations.
+      let dst = scratch.buffer.raw
+      if batch >= 4 {
+        pool.parallelFor(batch) { range in
+          for t in range {
+            QuantKernels.quantize(actType, input + t * cols, dst + t * actRowBytes, count: cols)
+          }
+        }
+      } else {
+        for t in 0..<batch {
+          QuantKernels.quantize(actType, input + t * cols, dst + t * actRowBytes, count: cols)
+        }
+      }
+      act = UnsafeRawPointer(dst)
+    }
+
+    let rows = weight.rows
+    if batch == 1 {
+      pool.parallelFor(rows) { range in
+        QuantKernels.dotRows(
+          weight.type, weights: weight.data + range.lowerBound * weight.rowStride,
+          rowStride: weight.rowStride, rows: range.count, activation: act, cols: cols,
+          out: output + range.lowerBound)
+      }
+      return
+    }
+    let tiles = (rows + rowTile - 1) / rowTile
+    pool.parallelFor(tiles) { tileRange in
+      for tile in tileRange {
+        let r0 = tile * rowTile
+        let n = min(rowTile, rows - r0)
+        let w = weight.data + r0 * weight.rowStride
+        for t in 0..<batch {
+          QuantKernels.dotRows(
+            weight.type, weights: w, rowStride: weight.rowStride, rows: n,
+            activation: act + t * actRowBytes, cols: cols,
+            out: output + t * outputStride + r0)
+        }
+      }
+    }
+  }
+}

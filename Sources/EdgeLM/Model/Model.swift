@@ -1,0 +1,37 @@
+// A loaded model: the GGUF mapping, validated hyper-parameters, the
+// tokenizer and weight views. Read-only after loading, so one model can be
+// shared by many sessions on many threads.
+
+public final class Model {
+  public let path: String
+  public let gguf: GGUFFile
+  public let config: ModelConfig
+  public let tokenizer: Tokenizer
+  let llama: LlamaWeights
+
+  /// Maps and validates the GGUF at `path`.
+  /// - Throws: `.io` if the file cannot be opened, `.format` for a malformed
+  ///   file or inconsistent metadata, `.unsupported` for an architecture,
+  ///   tokenizer or tensor type this build cannot run.
+  public init(path: String) throws(EdgeLMError) {
+    self.path = path
+    gguf = try GGUFFile.open(path: path)
+    config = try ModelConfig(gguf: gguf)
+    tokenizer = try Tokenizer(gguf: gguf)
+    guard tokenizer.vocabSize == config.vocabSize else {
+      throw EdgeLMError(.format, "tokenizer has \(tokenizer.vocabSize) tokens but token_embd.weight has \(config.vocabSize) rows")
+    }
+    switch config.architecture {
+    case .llama: llama = try LlamaWeights(gguf: gguf, config: config)
+    }
+  }
+
+  /// Bytes of tensor data in the file.
+  public var weightBytes: Int { gguf.fileSize - gguf.dataOffset }
+
+  func forward(_ s: ForwardState, tokens: UnsafePointer<Int32>, batch: Int, start: Int, logitRows: LogitRows) {
+    switch config.architecture {
+    case .llama: llama.forward(s, tokens: tokens, batch: batch, start: start, logitRows: logitRows)
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// Views of the model's tensors inside the GGUF mapping. Matrices are used in
+// place (no copy); small vectors (norm weights) are converted to Float once
+// if the file stores them in another type.
+
+/// A Float vector: either borrowed from the mapping (F32 in the file) or an
+/// owned converted copy.
+public struct WeightVector {
+  public let pointer: UnsafePointer<Float>
+  public let count: Int
+  let owner: AlignedBuffer<Float>?
+}
+
+/// Looks tensors up by name and checks shape and type before handing out views.
+struct TensorLookup {
+  let gguf: GGUFFile
+
+  /// A 2-D matrix `name` with ggml shape [cols, rows].
+  func matrix(_ name: String, cols: Int, rows: Int) throws(EdgeLMError) -> WeightMatrix {
+    guard let t = gguf.tensor(named: name) else {
+      throw EdgeLMError(.format, "tensor '\(name)' is missing")
+    }
+    guard t.dims.count == 2, t.dims[0] == cols, t.dims[1] == rows else {
+      throw EdgeLMError(.format, "tensor '\(name)' has shape \(t.dims), expected [\(cols), \(rows)]")
+    }
+    guard QuantKernels.isSupported(t.type) else {
+      throw EdgeLMError(.unsupported, "tensor '\(name)' has type \(t.type.name), which this build cannot compute with")
+    }
+    return WeightMatrix(type: t.type, data: gguf.tensorData(t), rows: rows, cols: cols, rowStride: t.rowBytes)
+  }
+
+  func hasTensor(_ name: String) -> Bool { gguf.tensor(named: name) != nil }
+
+  /// A 1-D vector `name` of `count` elements, as Float.
+  func vector(_ name: String, count: Int) throws(EdgeLMError) -> WeightVector {
+    guard let t = gguf.tensor(named: name) else {
+      throw EdgeLMError(.format, "tensor '\(name)' is missing")
+    }
+    guard t.dims.count == 1, t.dims[0] == count else {
+      throw EdgeLMError(.format, "tensor '\(name)' has shape \(t.dims), expected [\(count)]")
+    }
+    let data = gguf.tensorData(t)
+    if t.type == .f32 && Int(bitPattern: data) % MemoryLayout<Float>.alignment == 0 {
+      return WeightVector(pointer: data.assumingMemoryBound(to: Float.self), count: count, owner: nil)
+    }
+    guard QuantKernels.isSupported(t.type), t.type.rowBytes(count) != nil else {
+      throw EdgeLMError(.unsupported, "tensor '\(name)' has type \(t.type.name), which this build cannot compute with")
+    }
+    let buffer = try AlignedBuffer<Float>(count: count)
+    QuantKernels.dequantize(t.type, data, buffer.pointer, count: count)
+    return WeightVector(pointer: UnsafePointer(buffer.pointer), count: count, owner: buffer)
+  }
+}

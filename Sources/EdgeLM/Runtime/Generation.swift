@@ -1,0 +1,79 @@
+// The generation loop: prompt evaluation, sampling, streaming of complete
+// UTF-8 pieces, stop conditions and timing.
+
+public struct GenerationStats: Sendable {
+  public var promptTokens = 0
+  public var generatedTokens = 0
+  /// Nanoseconds spent evaluating the prompt (first token's latency).
+  public var promptNanoseconds: UInt64 = 0
+  /// Nanoseconds spent in decode steps after the prompt.
+  public var decodeNanoseconds: UInt64 = 0
+
+  public init() {}
+
+  public var promptTokensPerSecond: Double {
+    promptNanoseconds == 0 ? 0 : Double(promptTokens) * 1e9 / Double(promptNanoseconds)
+  }
+  public var decodeTokensPerSecond: Double {
+    decodeNanoseconds == 0 ? 0 : Double(generatedTokens) * 1e9 / Double(decodeNanoseconds)
+  }
+}
+
+public enum StopReason: Sendable {
+  case endOfGeneration
+  case maxTokens
+  case callback
+  case contextFull
+}
+
+extension Session {
+  /// Generates up to `maxTokens` tokens after `prompt` (token ids), calling
+  /// `onPiece(bytes, token)` with each token's text, held back until it ends
+  /// on a whole UTF-8 character. Return `false` from `onPiece` to stop.
+  /// The prompt is appended to whatever the session already holds.
+  /// - Throws: `.contextFull` if the prompt alone does not fit, `.cancelled`.
+  public func generate(
+    prompt: [Int32], maxTokens: Int, sampler: inout Sampler,
+    onPiece: (_ piece: [UInt8], _ token: Int32) -> Bool
+  ) throws(EdgeLMError) -> (GenerationStats, StopReason) {
+    var stats = GenerationStats()
+    stats.promptTokens = prompt.count
+    let tokenizer = model.tokenizer
+    let vocab = model.config.vocabSize
+    for t in prompt { sampler.accept(t) }
+
+    let t0 = Clock.nanoseconds()
+    var logits = try evaluate(prompt, logits: .last)
+    stats.promptNanoseconds = Clock.nanoseconds() - t0
+
+    var utf8 = UTF8StreamBuffer()
+    var reason = StopReason.maxTokens
+    let t1 = Clock.nanoseconds()
+    var produced = 0
+    while produced < maxTokens {
+      let token = sampler.sample(logits, vocabSize: vocab)
+      sampler.accept(token)
+      if tokenizer.isEndOfGeneration(token) {
+        reason = .endOfGeneration
+        break
+      }
+      produced += 1
+      let piece = utf8.append(tokenizer.piece(token, special: false))
+      if !onPiece(piece, token) {
+        reason = .callback
+        break
+      }
+      if produced == maxTokens { break }
+      if position >= contextLength {
+        reason = .contextFull
+        break
+      }
+      logits = try evaluate([token], logits: .last)
+    }
+    let tail = utf8.flush()
+    if !tail.isEmpty { _ = onPiece(tail, -1) }
+    stats.generatedTokens = produced
+    stats.decodeNanoseconds = Clock.nanoseconds() - t1
+    return (stats, reason)
+  }
+}

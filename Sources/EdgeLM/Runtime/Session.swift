@@ -1,0 +1,106 @@
+// A session: one conversation's KV cache and working memory over a shared
+// model. Used by one thread at a time.
+
+import Synchronization
+
+public struct SessionOptions {
+  /// Positions the KV cache holds; 0 = min(model's trained length, 2048).
+  public var contextLength: Int = 0
+  /// Total threads, the caller's included.
+  public var threads: Int = 1
+  /// Tokens evaluated per forward pass when processing a prompt.
+  public var batchSize: Int = 128
+
+  public init(contextLength: Int = 0, threads: Int = 1, batchSize: Int = 128) {
+    self.contextLength = contextLength
+    self.threads = threads
+    self.batchSize = batchSize
+  }
+
+  public static let defaultContextLength = 2048
+}
+
+public final class Session {
+  public let model: Model
+  public let contextLength: Int
+  /// Number of positions filled in the KV cache (llama.cpp's n_past).
+  public private(set) var position = 0
+  let state: ForwardState
+  private let cancelRequested = Atomic<Bool>(false)
+
+  /// - Throws: `.invalidArgument` for a context length or thread count out of
+  ///   range, `.outOfMemory` if the buffers cannot be allocated.
+  public init(model: Model, options: SessionOptions) throws(EdgeLMError) {
+    self.model = model
+    let trained = model.config.trainedContextLength
+    let ctx = options.contextLength == 0 ? min(trained, SessionOptions.defaultContextLength) : options.contextLength
+    guard ctx >= 1 && ctx <= trained else {
+      throw EdgeLMError(.invalidArgument, "context length \(options.contextLength) is out of range 1...\(trained) (the model's trained context)")
+    }
+    guard options.batchSize >= 1 && options.batchSize <= 4096 else {
+      throw EdgeLMError(.invalidArgument, "batch size \(options.batchSize) is out of range 1...4096")
+    }
+    contextLength = ctx
+    state = try ForwardState(
+      config: model.config, contextLength: ctx, maxBatch: min(options.batchSize, ctx),
+      threads: options.threads)
+  }
+
+  public var threads: Int { state.pool.threadCount }
+  public var vocabSize: Int { model.config.vocabSize }
+  public var kvCacheBytes: Int { state.kv.byteCount }
+
+  /// Forgets the conversation (the cache is overwritten, not cleared).
+  public func reset() { position = 0 }
+
+  /// Drops cached positions at and after `newPosition` (KV rollback).
+  public func truncate(to newPosition: Int) {
+    if newPosition >= 0 && newPosition < position { position = newPosition }
+  }
+
+  /// Asks a running `evaluate` or generation to stop; safe from any thread.
+  public func cancel() { cancelRequested.store(true, ordering: .relaxed) }
+  func clearCancel() { cancelRequested.store(false, ordering: .relaxed) }
+  var isCancelled: Bool { cancelRequested.load(ordering: .relaxed) }
+
+  /// Evaluates `tokens` at the next positions, in batches.
+  /// - Returns: logits, (1, vocab) for `.last` or (tokens.count, vocab) for
+  ///   `.all`, valid until the next call on this session.
+  /// - Throws: `.contextFull` if the tokens do not fit, `.invalidArgument`
+  ///   for a token id outside the vocabulary, `.cancelled` after `cancel()`.
+  @discardableResult
+  public func evaluate(_ tokens: [Int32], logits rows: LogitRows = .last) throws(EdgeLMError) -> UnsafePointer<Float> {
+    guard !tokens.isEmpty else {
+      throw EdgeLMError(.invalidArgument, "no tokens to evaluate")
+    }
+    guard tokens.count <= contextLength - position else {
+      throw EdgeLMError(.contextFull, "\(tokens.count) tokens do not fit: \(position) of \(contextLength) context positions are used")
+    }
+    let vocab = model.config.vocabSize
+    for (i, t) in tokens.enumerated() where t < 0 || Int(t) >= vocab {
+      throw EdgeLMError(.invalidArgument, "token \(t) at index \(i) is outside the vocabulary (0..<\(vocab))")
+    }
+    if rows == .all {
+      guard tokens.count <= state.maxBatch else {
+        throw EdgeLMError(.invalidArgument, "all-position logits need at most \(state.maxBatch) tokens per call, got \(tokens.count)")
+      }
+      try state.reserveAllLogits()
+    }
+    var done = 0
+    try tokens.withUnsafeBufferPointer { (buffer) throws(EdgeLMError) in
+      while done < buffer.count {
+        if isCancelled {
+          clearCancel()
+          throw EdgeLMError(.cancelled, "evaluation cancelled after \(done) of \(buffer.count) tokens")
+        }
+        let n = min(state.maxBatch, buffer.count - done)
+        let isLast = done + n == buffer.count
+        model.forward(state, tokens: buffer.baseAddress! + done, batch: n, start: position,
+                      logitRows: isLast ? rows : .none)
+        position += n
+        done += n
+      }
+    }
+    return UnsafePointer(state.logits.pointer)
+  }
+}

@@ -1,0 +1,62 @@
+// Command dispatch and error reporting: errors go to stderr as "error: ..."
+// with a non-zero exit status, never a signal.
+
+import EdgeLM
+
+enum CLI {
+  static let usage = """
+    usage: edgelm COMMAND [options]
+
+    commands:
+      run        -m MODEL -p PROMPT [-n N] [-c CTX] [-t T] [--temp X] [--seed S]
+                 [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--no-bos]
+      tokenize   -m MODEL -p TEXT [--no-bos]        JSON array of ids on stdout
+      perplexity -m MODEL -f FILE [-c CTX] [-t T] [-b B]
+      bench      -m MODEL [-t T] [-p 128] [-n 64] [-r 5] [--json]
+      info       -m MODEL
+
+    """
+
+  static func main(_ argv: [String]) -> Int32 {
+    guard argv.count >= 2 else {
+      Console.error(usage)
+      return 2
+    }
+    let command = argv[1]
+    if command == "-h" || command == "--help" || command == "help" {
+      Console.write(usage)
+      return 0
+    }
+    do throws(EdgeLMError) {
+      let options = try Options(argv[2...], command: command)
+      switch command {
+      case "run": try RunCommand.run(options)
+      case "tokenize": try TokenizeCommand.run(options)
+      case "perplexity": try PerplexityCommand.run(options)
+      case "bench": try BenchCommand.run(options)
+      case "info": try InfoCommand.run(options)
+      default:
+        Console.error("error: unknown command '\(command)'\n" + usage)
+        return 2
+      }
+      return 0
+    } catch {
+      Console.error("error: \(error.message)\n")
+      return error.status == .invalidArgument ? 2 : 1
+    }
+  }
+}
+
+func loadModel(_ options: Options) throws(EdgeLMError) -> Model {
+  guard let path = options.model else { throw EdgeLMError(.invalidArgument, "a model is required: -m MODEL.gguf") }
+  return try Model(path: path)
+}
+
+/// Reads -p TEXT or -f FILE as bytes.
+func promptBytes(_ options: Options) throws(EdgeLMError) -> [UInt8] {
+  if let p = options.prompt { return Array(p.utf8) }
+  if let f = options.file { return try FileIO.readAll(path: f) }
+  throw EdgeLMError(.invalidArgument, "a prompt is required: -p TEXT or -f FILE")
+}
+
+func fixed(_ value: Double, _ digits: Int = 2) -> String { Format.fixed(value, digits) }

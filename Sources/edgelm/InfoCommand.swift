@@ -1,0 +1,60 @@
+// edgelm info: what the file holds (metadata, tensor types) and what running
+// it costs (weights, KV cache per context length).
+
+import EdgeLM
+
+enum InfoCommand {
+  static func run(_ o: Options) throws(EdgeLMError) {
+    let model = try loadModel(o)
+    let g = model.gguf
+    let c = model.config
+    var out = "file: \(model.path)\n"
+    out += "gguf: version \(g.version), \(g.metadata.count) metadata keys, \(g.tensors.count) tensors, alignment \(g.alignment)\n"
+    out += "architecture: \(c.architecture.name)\n"
+    out += "  layers \(c.layerCount), hidden \(c.embeddingLength), ffn \(c.feedForwardLength), heads \(c.headCount) (kv \(c.kvHeadCount)), head size \(c.headDim)\n"
+    out += "  vocab \(c.vocabSize), trained context \(c.trainedContextLength), rope base \(fixed(Double(c.ropeBase), 1)) over \(c.ropeDims) dims, rms eps \(c.rmsEpsilon)\n"
+    out += "tokenizer: \(model.tokenizer.vocabSize) tokens, add BOS \(model.tokenizer.addBOS)\n"
+    var byType: [String: (count: Int, bytes: Int)] = [:]
+    for t in g.tensors {
+      let e = byType[t.type.name] ?? (0, 0)
+      byType[t.type.name] = (e.count + 1, e.bytes + t.byteCount)
+    }
+    out += "tensor types:"
+    for key in byType.keys.sorted() {
+      let e = byType[key]!
+      out += " \(key) x\(e.count) (\(mib(e.bytes)))"
+    }
+    out += "\n"
+    let ctx = o.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.contextLength
+    let kvBytes = 2 * c.layerCount * ctx * c.kvDim * 2
+    out += "memory: weights \(mib(model.weightBytes)) (memory-mapped), KV cache \(mib(kvBytes)) at context \(ctx) (f16)\n"
+    out += "metadata:\n"
+    for entry in g.metadata {
+      out += "  \(entry.key) = \(describe(entry.value))\n"
+    }
+    Console.write(out)
+  }
+
+  static func mib(_ bytes: Int) -> String { fixed(Double(bytes) / 1048576, 2) + " MiB" }
+
+  static func describe(_ v: GGUFValue) -> String {
+    switch v {
+    case .uint8(let x): return String(x)
+    case .int8(let x): return String(x)
+    case .uint16(let x): return String(x)
+    case .int16(let x): return String(x)
+    case .uint32(let x): return String(x)
+    case .int32(let x): return String(x)
+    case .uint64(let x): return String(x)
+    case .int64(let x): return String(x)
+    case .float32(let x): return "\(x)"
+    case .float64(let x): return "\(x)"
+    case .bool(let x): return x ? "true" : "false"
+    case .string(let bytes):
+      let s = String(decoding: bytes.prefix(80), as: UTF8.self)
+      return "\"" + jsonEscape(s) + (bytes.count > 80 ? "...\" (\(bytes.count) bytes)" : "\"")
+    case .array(let a):
+      return "array of \(a.values.count)"
+    }
+  }
+}

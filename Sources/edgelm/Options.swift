@@ -1,0 +1,137 @@
+// Command-line option parsing: llama.cpp-style flags, every value checked.
+
+import EdgeLM
+
+/// A command-line mistake: reported like any `.invalidArgument` error.
+func UsageError(_ message: String) -> EdgeLMError { EdgeLMError(.invalidArgument, message) }
+
+struct Options {
+  var model: String? = nil
+  var prompt: String? = nil
+  var file: String? = nil
+  var config: String? = nil
+  var nPredict = 128
+  var contextLength = 0
+  var threads = 0
+  var batchSize = 128
+  var sampling = SamplingParameters()
+  var temperatureSet = false
+  var noBOS = false
+  var json = false
+  var chat = false
+  var promptTokens = 128
+  var genTokens = 64
+  var repetitions = 5
+  var ramLimit: String? = nil
+  var draft: String? = nil
+  var spec: String? = nil
+  var positional: [String] = []
+
+  /// Flags each command accepts (besides the common ones).
+  static let valueFlags: Set<String> = [
+    "-m", "--model", "-p", "--prompt", "-f", "--file", "--config", "-n", "--n-predict",
+    "-c", "--ctx-size", "-t", "--threads", "-b", "--batch-size", "--temp", "--seed",
+    "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
+    "-r", "--repetitions", "--ram-limit", "--draft", "--spec",
+    "-pg", "--n-prompt", "--n-gen",
+  ]
+
+  init(_ args: ArraySlice<String>, command: String) throws(EdgeLMError) {
+    var i = args.startIndex
+    func value(_ flag: String) throws(EdgeLMError) -> String {
+      let next = i + 1
+      guard next < args.endIndex else { throw UsageError("option \(flag) needs a value") }
+      i = next
+      return args[next]
+    }
+    while i < args.endIndex {
+      let a = args[i]
+      switch a {
+      case "-m", "--model": model = try value(a)
+      case "-p", "--prompt":
+        // `bench -p 128` is a token count, as in llama-bench.
+        if command == "bench" { promptTokens = try Options.int(try value(a), a, 0...65536) } else { prompt = try value(a) }
+      case "-f", "--file": file = try value(a)
+      case "--config": config = try value(a)
+      case "-n", "--n-predict", "--n-gen":
+        let v = try value(a)
+        if command == "bench" { genTokens = try Options.int(v, a, 0...65536) } else { nPredict = try Options.int(v, a, 0...1_000_000) }
+      case "--n-prompt": promptTokens = try Options.int(try value(a), a, 0...65536)
+      case "-c", "--ctx-size": contextLength = try Options.int(try value(a), a, 0...(1 << 24))
+      case "-t", "--threads": threads = try Options.int(try value(a), a, 1...1024)
+      case "-b", "--batch-size": batchSize = try Options.int(try value(a), a, 1...4096)
+      case "-r", "--repetitions": repetitions = try Options.int(try value(a), a, 1...1000)
+      case "--temp":
+        sampling.temperature = try Options.float(try value(a), a, 0...100)
+        temperatureSet = true
+      case "--seed": sampling.seed = UInt64(try Options.int(try value(a), a, 0...Int.max))
+      case "--top-k": sampling.topK = try Options.int(try value(a), a, 0...1_000_000)
+      case "--top-p": sampling.topP = try Options.float(try value(a), a, 0...1)
+      case "--min-p": sampling.minP = try Options.float(try value(a), a, 0...1)
+      case "--repeat-penalty": sampling.repeatPenalty = try Options.float(try value(a), a, 0.01...100)
+      case "--repeat-last-n": sampling.repeatLastN = try Options.int(try value(a), a, 0...1_000_000)
+      case "--ram-limit": ramLimit = try value(a)
+      case "--draft": draft = try value(a)
+      case "--spec": spec = try value(a)
+      case "--no-bos": noBOS = true
+      case "--json": json = true
+      case "--chat": chat = true
+      default:
+        if a.hasPrefix("-") && a != "-" { throw UsageError("unknown option '\(a)' for '\(command)'") }
+        positional.append(a)
+      }
+      i += 1
+    }
+  }
+
+  func requireModel() throws(EdgeLMError) -> String {
+    guard let model else { throw UsageError("a model is required: -m MODEL.gguf") }
+    return model
+  }
+
+  var resolvedThreads: Int { threads > 0 ? threads : min(4, Environment.cpuCount) }
+
+  static func int(_ text: String, _ flag: String, _ range: ClosedRange<Int>) throws(EdgeLMError) -> Int {
+    var value = 0
+    var any = false
+    for c in text.utf8 {
+      guard c >= 48 && c <= 57 else { throw UsageError("option \(flag): '\(text)' is not a whole number") }
+      let (m, o1) = value.multipliedReportingOverflow(by: 10)
+      let (s, o2) = m.addingReportingOverflow(Int(c - 48))
+      if o1 || o2 { throw UsageError("option \(flag): '\(text)' is too large") }
+      value = s
+      any = true
+    }
+    guard any else { throw UsageError("option \(flag): '\(text)' is not a whole number") }
+    guard range.contains(value) else {
+      throw UsageError("option \(flag): \(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+    }
+    return value
+  }
+
+  /// Parses a plain decimal number ("0.7", "1", "1e-3" is not accepted).
+  static func float(_ text: String, _ flag: String, _ range: ClosedRange<Float>) throws(EdgeLMError) -> Float {
+    var whole: Double = 0
+    var fraction: Double = 0
+    var scale: Double = 1
+    var seenDot = false
+    var digits = 0
+    for c in text.utf8 {
+      if c == 46 && !seenDot { seenDot = true; continue }
+      guard c >= 48 && c <= 57 else { throw UsageError("option \(flag): '\(text)' is not a number") }
+      digits += 1
+      if seenDot {
+        scale /= 10
+        fraction += Double(c - 48) * scale
+      } else {
+        whole = whole * 10 + Double(c - 48)
+      }
+    }
+    guard digits > 0 else { throw UsageError("option \(flag): '\(text)' is not a number") }
+    let value = Float(whole + fraction)
+    guard range.contains(value) else {
+      throw UsageError("option \(flag): \(text) is out of range \(range.lowerBound)...\(range.upperBound)")
+    }
+    return value
+  }
+}

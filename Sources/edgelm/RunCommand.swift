@@ -1,0 +1,48 @@
+// edgelm run: generate text from a prompt. Only the text goes to stdout;
+// timing goes to stderr.
+
+import EdgeLM
+
+enum RunCommand {
+  static func run(_ o: Options) throws(EdgeLMError) {
+    let model = try loadModel(o)
+    let text = try promptBytes(o)
+    let session = try Session(model: model, options: SessionOptions(
+      contextLength: o.contextLength, threads: o.resolvedThreads, batchSize: o.batchSize))
+    var tokens = model.tokenizer.tokenize(text, addSpecial: !o.noBOS, parseSpecial: true)
+    if tokens.isEmpty {
+      guard let bos = model.tokenizer.bosToken else {
+        throw EdgeLMError(.invalidArgument, "the prompt is empty and the model has no BOS token to start from")
+      }
+      tokens = [bos]
+    }
+    guard tokens.count < session.contextLength else {
+      throw EdgeLMError(.contextFull, "the prompt has \(tokens.count) tokens but the context holds \(session.contextLength) (use -c to raise it)")
+    }
+    var sampler = Sampler(o.sampling)
+    let (stats, reason) = try session.generate(prompt: tokens, maxTokens: o.nPredict, sampler: &sampler) { piece, _ in
+      Console.write(piece)
+      return true
+    }
+    Console.write("\n")
+    var line = "prompt: \(stats.promptTokens) tokens, \(fixed(stats.promptTokensPerSecond)) t/s; "
+    line += "generated: \(stats.generatedTokens) tokens, \(fixed(stats.decodeTokensPerSecond)) t/s; "
+    line += "threads: \(session.threads); peak RSS: \(fixed(Double(ProcessStats.peakResidentBytes()) / 1048576, 1)) MiB"
+    if reason == .contextFull { line += "; stopped: context full" }
+    Console.error(line + "\n")
+  }
+}
+
+enum TokenizeCommand {
+  static func run(_ o: Options) throws(EdgeLMError) {
+    let model = try loadModel(o)
+    let text = try promptBytes(o)
+    let tokens = model.tokenizer.tokenize(text, addSpecial: !o.noBOS, parseSpecial: true)
+    var out = "["
+    for (i, t) in tokens.enumerated() {
+      if i > 0 { out += ", " }
+      out += String(t)
+    }
+    Console.write(out + "]\n")
+  }
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Golden data from llama.cpp (llama-cpp-python) for the end-to-end tests.
+
+Writes Tests/Fixtures/generation_<model>.json with, per prompt: the prompt
+token ids, llama.cpp's greedy continuation (up to 32 tokens, stopping at an
+end-of-generation token) and the top logits at the last prompt position; and
+the perplexity with -c 128 on Tests/Fixtures/perplexity-gpl3.txt computed the
+way llama.cpp's perplexity tool does.
+
+Run by hand (never in CI; llama-cpp-python takes ~15 min to build):
+    pip install llama-cpp-python
+    python3 Tests/Fixtures/make_generation_fixtures.py [smollm2]
+"""
+import json
+import math
+import os
+import sys
+
+import llama_cpp
+import numpy as np
+from llama_cpp import Llama
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.expanduser(os.environ.get("EDGELM_MODEL_DIR", "~/.cache/edgelm/models"))
+MODEL_FILES = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf"}
+
+PROMPTS = [
+    "The capital of France is",
+    "Once upon a time, in a small village,",
+    "def fibonacci(n):",
+    "<|im_start|>user\nWhat is the tallest mountain in the world?<|im_end|>\n<|im_start|>assistant\n",
+    "1, 2, 3, 4, 5,",
+    "The quick brown fox",
+    "Water boils at a temperature of",
+    "Here is a list of fruits:\n-",
+    "Translate to French: Good morning, how are you?",
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nWrite a haiku about the sea.<|im_end|>\n<|im_start|>assistant\n",
+    "In machine learning, a transformer is",
+    "Emoji test: 🙂 and 日本語 text:",
+]
+N_PREDICT = 32
+TOP_LOGITS = 20
+PPL_CTX = 128
+
+
+def last_logits(llm):
+    """Logits of the last evaluated position (llama_get_logits_ith(ctx, -1))."""
+    ptr = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
+    return np.array(np.ctypeslib.as_array(ptr, shape=(llm.n_vocab(),)), dtype=np.float64)
+
+
+def greedy(llm, tokens):
+    """Greedy decoding with llama.cpp, stopping at end-of-generation."""
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    out = []
+    llm.reset()
+    llm.eval(tokens)
+    logits = last_logits(llm)
+    first_logits = logits.copy()
+    for _ in range(N_PREDICT):
+        tok = int(np.argmax(logits))
+        if llama_cpp.llama_vocab_is_eog(vocab, tok):
+            break
+        out.append(tok)
+        llm.eval([tok])
+        logits = last_logits(llm)
+    return out, first_logits
+
+
+def perplexity(path, text):
+    """llama.cpp perplexity: chunks of PPL_CTX, score the second half."""
+    llm = Llama(model_path=path, n_ctx=PPL_CTX, n_batch=PPL_CTX, n_ubatch=PPL_CTX,
+                logits_all=True, n_threads=2, verbose=False)
+    add_bos = llama_cpp.llama_vocab_get_add_bos(llama_cpp.llama_model_get_vocab(llm.model))
+    tokens = llm.tokenize(text, add_bos=add_bos, special=False)
+    n_chunk = len(tokens) // PPL_CTX
+    first = PPL_CTX // 2
+    nll, count = 0.0, 0
+    for i in range(n_chunk):
+        chunk = list(tokens[i * PPL_CTX:(i + 1) * PPL_CTX])
+        if add_bos:
+            chunk[0] = llm.token_bos()
+        llm.reset()
+        llm.eval(chunk)
+        logits = np.array(llm.scores[:PPL_CTX], dtype=np.float32)
+        for pos in range(first, PPL_CTX - 1):
+            row = logits[pos]
+            m = float(row.max())
+            sum_exp = float(np.sum(np.exp(row - m).astype(np.float64)))
+            nll += -(float(row[chunk[pos + 1]]) - m - math.log(sum_exp))
+            count += 1
+    return {"context": PPL_CTX, "tokens": len(tokens), "chunks": n_chunk,
+            "perplexity": math.exp(nll / count)}
+
+
+def main():
+    names = sys.argv[1:] or list(MODEL_FILES)
+    with open(os.path.join(HERE, "perplexity-gpl3.txt"), "rb") as f:
+        text = f.read()
+    for name in names:
+        path = os.path.join(MODELS, MODEL_FILES[name])
+        llm = Llama(model_path=path, n_ctx=512, n_batch=512, n_threads=2, verbose=False)
+        cases = []
+        for prompt in PROMPTS:
+            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+            continuation, logits = greedy(llm, tokens)
+            top = np.argsort(-logits, kind="stable")[:TOP_LOGITS]
+            cases.append({
+                "prompt": prompt,
+                "prompt_tokens": [int(t) for t in tokens],
+                "greedy_tokens": continuation,
+                "greedy_text": llm.detokenize(continuation).decode("utf-8", errors="replace"),
+                "greedy_text_16": llm.detokenize(continuation[:16]).decode("utf-8", errors="replace"),
+                "top_logits": [[int(t), float(logits[t])] for t in top],
+            })
+        fixture = {
+            "generator": "llama-cpp-python " + llama_cpp.__version__,
+            "model": MODEL_FILES[name],
+            "n_predict": N_PREDICT,
+            "cases": cases,
+            "perplexity": perplexity(path, text),
+        }
+        out = os.path.join(HERE, f"generation_{name}.json")
+        with open(out, "w") as f:
+            json.dump(fixture, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        print(f"wrote {out}: {len(cases)} prompts, ppl {fixture['perplexity']['perplexity']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
