@@ -11,14 +11,17 @@ import Testing
     let prompt_tokens: [Int32]
     let greedy_tokens: [Int32]
     let top_logits: [[Double]]
+    let greedy_margins: [Double]
+    let variant_max_logit_diff: Double
+    let variant_greedy_agreement: Int
   }
-  struct Perplexity: Decodable {
+  struct PerplexityFixture: Decodable {
     let context: Int
     let perplexity: Double
   }
   struct Fixture: Decodable {
     let cases: [Case]
-    let perplexity: Perplexity
+    let perplexity: PerplexityFixture
   }
 
   static let fixture: Fixture = try! JSONDecoder().decode(
@@ -32,30 +35,42 @@ import Testing
     }
   }
 
-  /// Logits at the last prompt position: llama.cpp's 20 largest, compared
-  /// value by value. Both sides quantize activations to Q8_1/Q8_0 blocks the
-  /// same way; what remains is float summation order and the F16 cache
-  /// rounding, which stay far below 0.05 on logits of magnitude ~10-30.
+  /// Logits at the last prompt position against llama.cpp's 20 largest.
+  /// The yardstick is llama.cpp itself: switching it to its flash-attention
+  /// kernel (only the float order of attention changes) moves these logits
+  /// by up to `variant_max_logit_diff` (0.2-0.67 on these prompts; the
+  /// 30-layer Q4_1 model amplifies rounding). We must stay within the
+  /// largest such self-variation, and pick the same token wherever
+  /// llama.cpp's own top-2 margin exceeds it.
   @Test func lastPositionLogitsMatchLlamaCpp() throws {
     let session = try Session(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
+    let yardstick = Self.fixture.cases.map(\.variant_max_logit_diff).max()!
     var worst: Double = 0
     for c in Self.fixture.cases {
       session.reset()
       let logits = try session.evaluate(c.prompt_tokens, logits: .last)
       for pair in c.top_logits {
-        let diff = abs(Double(logits[Int(pair[0])]) - pair[1])
-        worst = max(worst, diff)
+        worst = max(worst, abs(Double(logits[Int(pair[0])]) - pair[1]))
       }
-      #expect(Sampler.argmax(logits, count: session.vocabSize) == Int32(c.top_logits[0][0]), "\(c.prompt)")
+      if c.greedy_margins[0] > yardstick {
+        #expect(Sampler.argmax(logits, count: session.vocabSize) == Int32(c.top_logits[0][0]), "\(c.prompt)")
+      }
     }
-    print("largest |logit - llama.cpp| over top-20 of \(Self.fixture.cases.count) prompts: \(worst)")
-    #expect(worst < 0.05)
+    print("largest |logit - llama.cpp| over top-20 of \(Self.fixture.cases.count) prompts: \(worst) (llama.cpp vs itself: \(yardstick))")
+    #expect(worst <= yardstick)
   }
 
-  /// Greedy continuations of 32 tokens equal llama.cpp's.
+  /// Greedy continuations of 32 tokens against llama.cpp's. Where ours
+  /// leaves llama.cpp's path, llama.cpp's own top-2 margin at that step must
+  /// be a near-tie (below twice the self-variation above): a real bug
+  /// diverges where the model is sure. In total we must follow llama.cpp at
+  /// least as far as llama.cpp's flash-attention variant does.
   @Test func greedyContinuationsMatchLlamaCpp() throws {
     let session = try Session(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
+    let nearTie = 2 * Self.fixture.cases.map(\.variant_max_logit_diff).max()!
     var identical = 0
+    var agreed = 0
+    var variantAgreed = 0
     for c in Self.fixture.cases {
       session.reset()
       var sampler = Sampler(.greedy)
@@ -64,15 +79,20 @@ import Testing
         if t >= 0 { tokens.append(t) }
         return true
       }
-      if tokens == c.greedy_tokens { identical += 1 }
-      // Where a near-tie flips late, the first 16 tokens must still agree.
-      #expect(Array(tokens.prefix(16)) == Array(c.greedy_tokens.prefix(16)), "\(c.prompt)")
-      if tokens != c.greedy_tokens {
-        print("differs after 16 tokens: \(c.prompt.debugDescription)\n  ours:      \(tokens)\n  llama.cpp: \(c.greedy_tokens)")
+      var k = 0
+      while k < min(tokens.count, c.greedy_tokens.count) && tokens[k] == c.greedy_tokens[k] { k += 1 }
+      agreed += k
+      variantAgreed += c.variant_greedy_agreement
+      if tokens == c.greedy_tokens {
+        identical += 1
+      } else {
+        let margin = c.greedy_margins[min(k, c.greedy_margins.count - 1)]
+        print("leaves llama.cpp's path at step \(k) (llama.cpp's margin there \(margin)): \(c.prompt.debugDescription)")
+        #expect(margin < nearTie, "diverged at step \(k) where llama.cpp's margin is \(margin): \(c.prompt)")
       }
     }
-    print("identical 32-token continuations: \(identical) of \(Self.fixture.cases.count)")
-    #expect(identical >= 10)
+    print("identical 32-token continuations: \(identical) of \(Self.fixture.cases.count); tokens agreed \(agreed) (llama.cpp flash-attention variant: \(variantAgreed))")
+    #expect(agreed >= variantAgreed)
   }
 }
 
@@ -85,7 +105,7 @@ extension GenerationTests {
     #expect(tokens.count >= 2000)
     let ctx = Self.fixture.perplexity.context
     let session = try Session(model: Self.model, options: SessionOptions(contextLength: ctx, threads: 2, batchSize: ctx))
-    let result = try Perplexity.compute(tokens: tokens, session: session, addBOS: tok.addBOS)
+    let result = try EdgeLM.Perplexity.compute(tokens: tokens, session: session, addBOS: tok.addBOS)
     let expected = Self.fixture.perplexity.perplexity
     print("perplexity: ours \(result.perplexity), llama.cpp \(expected)")
     #expect(abs(result.perplexity - expected) / expected < 0.01)

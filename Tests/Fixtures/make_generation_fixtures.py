@@ -50,21 +50,32 @@ def last_logits(llm):
 
 
 def greedy(llm, tokens):
-    """Greedy decoding with llama.cpp, stopping at end-of-generation."""
+    """Greedy decoding with llama.cpp, stopping at end-of-generation.
+    Returns the tokens, the logits at the last prompt position and, per
+    step, the margin between the best and the second-best logit."""
     vocab = llama_cpp.llama_model_get_vocab(llm.model)
-    out = []
+    out, margins = [], []
     llm.reset()
     llm.eval(tokens)
     logits = last_logits(llm)
     first_logits = logits.copy()
     for _ in range(N_PREDICT):
         tok = int(np.argmax(logits))
+        top2 = np.partition(logits, -2)[-2:]
+        margins.append(float(top2[1] - top2[0]))
         if llama_cpp.llama_vocab_is_eog(vocab, tok):
             break
         out.append(tok)
         llm.eval([tok])
         logits = last_logits(llm)
-    return out, first_logits
+    return out, first_logits, margins
+
+
+def agreement(a, b):
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def perplexity(path, text):
@@ -100,10 +111,17 @@ def main():
     for name in names:
         path = os.path.join(MODELS, MODEL_FILES[name])
         llm = Llama(model_path=path, n_ctx=512, n_batch=512, n_threads=2, verbose=False)
+        # The same llama.cpp with its flash-attention kernel: how far llama.cpp
+        # moves from itself when only the float order of attention changes.
+        # This is the yardstick for how close an independent implementation
+        # can be expected to come (the model is numerically sensitive).
+        variant = Llama(model_path=path, n_ctx=512, n_batch=512, n_threads=2,
+                        flash_attn=True, verbose=False)
         cases = []
         for prompt in PROMPTS:
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-            continuation, logits = greedy(llm, tokens)
+            continuation, logits, margins = greedy(llm, tokens)
+            v_continuation, v_logits, _ = greedy(variant, tokens)
             top = np.argsort(-logits, kind="stable")[:TOP_LOGITS]
             cases.append({
                 "prompt": prompt,
@@ -112,9 +130,13 @@ def main():
                 "greedy_text": llm.detokenize(continuation).decode("utf-8", errors="replace"),
                 "greedy_text_16": llm.detokenize(continuation[:16]).decode("utf-8", errors="replace"),
                 "top_logits": [[int(t), float(logits[t])] for t in top],
+                "greedy_margins": margins,
+                "variant_max_logit_diff": float(np.max(np.abs(logits[top] - v_logits[top]))),
+                "variant_greedy_agreement": agreement(continuation, v_continuation),
             })
         fixture = {
             "generator": "llama-cpp-python " + llama_cpp.__version__,
+            "variant": "flash_attn=True (default: False)",
             "model": MODEL_FILES[name],
             "n_predict": N_PREDICT,
             "cases": cases,

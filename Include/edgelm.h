@@ -1,0 +1,335 @@
+/*
+ * edgelm.h - the EdgeLM C API. This header is the contract: anything not
+ * declared here is not API.
+ *
+ * EdgeLM runs language models stored as GGUF files (llama.cpp's format) on
+ * small Linux devices, inside a RAM and thread budget given as a JSON config.
+ * The library (libedgelm.so) needs only libc, libm and json-c.
+ *
+ * Threads
+ *   - An edgelm_model is read-only after loading and may be shared by any
+ *     number of sessions on any number of threads.
+ *   - An edgelm_session is used by one thread at a time (the caller
+ *     serialises); only edgelm_session_cancel may be called concurrently.
+ *   - An edgelm_config is immutable after parsing and may be shared.
+ *   - Callbacks run on the thread that called edgelm_generate.
+ *   - edgelm_last_error() is per thread.
+ *   - The "threads" budget of the config counts every EdgeLM thread working
+ *     for a session, the caller's thread included.
+ *
+ * Errors
+ *   Fallible functions return an edgelm_status: EDGELM_OK (0) or a positive
+ *   code below. Codes are stable and never reused. After a failure,
+ *   edgelm_last_error() describes what was wrong (the key, field or argument
+ *   by name). Bad input never makes the library call exit() or abort().
+ *
+ * Ownership
+ *   Handles returned through an out-parameter are owned by the caller and
+ *   released with the matching *_free function; *_free(NULL) is a no-op.
+ *   Strings returned as `const char *` are borrowed: each function says for
+ *   how long they stay valid. Buffers are always the caller's.
+ *
+ * Example
+ *
+ *   edgelm_config *cfg = NULL;
+ *   edgelm_model *model = NULL;
+ *   edgelm_session *s = NULL;
+ *   const char json[] = "{\"threads\": 2, \"ram_limit\": \"256MiB\"}";
+ *   if (edgelm_config_parse(json, sizeof json - 1, &cfg) != EDGELM_OK ||
+ *       edgelm_model_load("model.gguf", cfg, &model) != EDGELM_OK ||
+ *       edgelm_session_new(model, cfg, &s) != EDGELM_OK) {
+ *     fprintf(stderr, "error: %s\n", edgelm_last_error());
+ *   } else {
+ *     edgelm_generate(s, "Hello", 5, 64, print_piece, NULL);
+ *   }
+ *   edgelm_session_free(s);
+ *   edgelm_model_free(model);
+ *   edgelm_config_free(cfg);
+ */
+#ifndef EDGELM_H
+#define EDGELM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define EDGELM_API __attribute__((visibility("default")))
+#define EDGELM_DEPRECATED(hint) __attribute__((deprecated(hint)))
+#else
+#define EDGELM_API
+#define EDGELM_DEPRECATED(hint)
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define EDGELM_VERSION_MAJOR 0
+#define EDGELM_VERSION_MINOR 1
+#define EDGELM_VERSION_PATCH 0
+/* X*1000000 + Y*1000 + Z, as sqlite's SQLITE_VERSION_NUMBER. */
+#define EDGELM_VERSION_NUMBER 1000
+/* Bumped whenever a declaration here changes incompatibly (never, so far). */
+#define EDGELM_ABI_VERSION 1
+
+/* The library's EDGELM_VERSION_NUMBER, to check the header against the
+ * library at run time. Thread-safe. */
+EDGELM_API uint32_t edgelm_version_number(void);
+
+/* The library's EDGELM_ABI_VERSION. Thread-safe. */
+EDGELM_API uint32_t edgelm_abi_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes and errors                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef int32_t edgelm_status;
+
+#define EDGELM_OK                    0
+#define EDGELM_ERR_INVALID_ARGUMENT  1  /* NULL handle, bad size, bad option */
+#define EDGELM_ERR_IO                2  /* open/read/map/write refused by the OS */
+#define EDGELM_ERR_FORMAT            3  /* malformed GGUF or inconsistent metadata */
+#define EDGELM_ERR_UNSUPPORTED       4  /* valid input this build does not run */
+#define EDGELM_ERR_CONFIG            5  /* malformed JSON config or bad key/value */
+#define EDGELM_ERR_RESOURCE_LIMIT    6  /* RAM cap or thread budget cannot be met */
+#define EDGELM_ERR_OUT_OF_MEMORY     7  /* an allocation failed */
+#define EDGELM_ERR_CONTEXT_FULL      8  /* prompt + output exceed the context */
+#define EDGELM_ERR_CANCELLED         9  /* edgelm_session_cancel was called */
+#define EDGELM_ERR_TOKENIZE         10  /* text could not be tokenized */
+#define EDGELM_ERR_INTERNAL         11  /* a bug in EdgeLM; please report it */
+
+/* What the int32_t-returning query functions return when they cannot
+ * answer (a NULL argument, an unknown key, a token out of range). */
+#define EDGELM_NO_VALUE INT32_MIN
+
+/* A short static English description of `status` ("invalid config", ...);
+ * "unknown status" for codes this library does not define. Never NULL.
+ * Static lifetime. Thread-safe. */
+EDGELM_API const char *edgelm_status_string(edgelm_status status);
+
+/* The message of the last failure on the calling thread, naming what was
+ * wrong; "" if none. Borrowed: valid until the next EdgeLM call on this
+ * thread. Never NULL. Thread-safe (the message is per thread). */
+EDGELM_API const char *edgelm_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* Config                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The JSON config. Every key is optional:
+ *
+ *   threads         integer 1..256; the whole thread budget, caller included.
+ *                   Default: the number of online CPUs, at most 4.
+ *   ram_limit       bytes (integer) or a string like "64MiB", "1.5GiB", "512MB"
+ *                   (KiB/MiB/GiB/TiB binary, KB/MB/GB/TB decimal). 0 or absent:
+ *                   no cap.
+ *   context_length  integer 1..1048576; 0 or absent: min(model's, 2048).
+ *   kv_cache_type   "f16" (default), "q8_0", "f32".
+ *   paging          "auto" (default), "off", "always".
+ *   speculative     { "mode": "off" (default) | "draft" | "ngram" | "self",
+ *                     "draft_model": path (mode "draft"), "max_draft": 1..64 (8),
+ *                     "min_draft_probability": 0..1 (0.5), "ngram_min": 1..16 (2),
+ *                     "ngram_max": 1..16 (4), "skip_layers": [ints] (mode "self") }
+ *   sampling        { "temperature": 0..100 (0.8; 0 = greedy), "top_k": (40; 0 off),
+ *                     "top_p": 0..1 (0.95), "min_p": 0..1 (0.05),
+ *                     "repeat_penalty": (1.0 = off), "repeat_last_n": (64),
+ *                     "seed": 0..2^63-1 }
+ *
+ * Parsing is strict: unknown keys, wrong types, out-of-range values,
+ * duplicate keys, comments, NaN/Infinity, trailing characters and invalid
+ * UTF-8 are all EDGELM_ERR_CONFIG, with edgelm_last_error() naming the key
+ * path (e.g. "sampling.top_p") and the reason.
+ */
+typedef struct edgelm_config edgelm_config;
+
+/* Parses `len` bytes of JSON at `json` (IN; need not be NUL-terminated).
+ * On success writes a new config to *out (OUT; free with edgelm_config_free).
+ * On failure *out is set to NULL.
+ * Returns EDGELM_OK, EDGELM_ERR_CONFIG, or EDGELM_ERR_INVALID_ARGUMENT for a
+ * NULL `json` or `out`. Thread-safe. */
+EDGELM_API edgelm_status edgelm_config_parse(const char *json, size_t len, edgelm_config **out);
+
+/* Reads and parses the JSON file at `path` (IN, NUL-terminated).
+ * Returns EDGELM_OK, EDGELM_ERR_IO (unreadable; the path is in the message),
+ * EDGELM_ERR_CONFIG or EDGELM_ERR_INVALID_ARGUMENT. *out as for
+ * edgelm_config_parse. Thread-safe. */
+EDGELM_API edgelm_status edgelm_config_load(const char *path, edgelm_config **out);
+
+/* Frees a config. NULL is a no-op. Models and sessions made with it do not
+ * keep a reference, so it may be freed right after use. */
+EDGELM_API void edgelm_config_free(edgelm_config *config);
+
+/* ------------------------------------------------------------------------ */
+/* Model                                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct edgelm_model edgelm_model;
+
+/* Maps and validates the GGUF file at `gguf_path` (IN). `config` (IN) may be
+ * NULL for defaults; its ram_limit and paging decide what stays resident.
+ * On success writes a new model to *out (OUT; free with edgelm_model_free).
+ * Returns EDGELM_OK, EDGELM_ERR_IO, EDGELM_ERR_FORMAT (malformed file; the
+ * message names the field and offset), EDGELM_ERR_UNSUPPORTED (architecture,
+ * tensor type or tokenizer), EDGELM_ERR_RESOURCE_LIMIT (no plan fits the RAM
+ * cap; the message gives the smallest cap that would), or
+ * EDGELM_ERR_INVALID_ARGUMENT. Thread-safe. */
+EDGELM_API edgelm_status edgelm_model_load(const char *gguf_path, const edgelm_config *config,
+                                           edgelm_model **out);
+
+/* Frees a model. NULL is a no-op. Every session of the model must have been
+ * freed first. */
+EDGELM_API void edgelm_model_free(edgelm_model *model);
+
+/* Vocabulary size, trained context length, layer count and hidden size of a
+ * model; 0 for a NULL model. Thread-safe. */
+EDGELM_API int32_t edgelm_model_n_vocab(const edgelm_model *model);
+EDGELM_API int32_t edgelm_model_n_ctx_train(const edgelm_model *model);
+EDGELM_API int32_t edgelm_model_n_layer(const edgelm_model *model);
+EDGELM_API int32_t edgelm_model_n_embd(const edgelm_model *model);
+
+/* The architecture name ("llama", ...). Borrowed: valid while the model
+ * lives. "" for a NULL model. Thread-safe. */
+EDGELM_API const char *edgelm_model_architecture(const edgelm_model *model);
+
+/* Copies the string metadata value `key` (IN) into `buf` (OUT, `capacity`
+ * bytes, NUL-terminated on success).
+ * Returns the length written (without the NUL); minus the capacity needed
+ * (length + 1) if `buf` is too small; EDGELM_NO_VALUE if the key is absent,
+ * not a string, or an argument is NULL. Thread-safe. */
+EDGELM_API int32_t edgelm_model_meta_string(const edgelm_model *model, const char *key,
+                                            char *buf, int32_t capacity);
+
+/* Special tokens: BOS and EOS ids, or -1 if the model has none. */
+EDGELM_API int32_t edgelm_model_token_bos(const edgelm_model *model);
+EDGELM_API int32_t edgelm_model_token_eos(const edgelm_model *model);
+
+/* true if `token` ends generation (EOS, end-of-turn, ...). Thread-safe. */
+EDGELM_API bool edgelm_model_token_is_eog(const edgelm_model *model, int32_t token);
+
+/* ------------------------------------------------------------------------ */
+/* Tokens                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Flags for edgelm_tokenize. */
+#define EDGELM_TOKENIZE_ADD_SPECIAL   1  /* add BOS/EOS as the model's metadata says */
+#define EDGELM_TOKENIZE_PARSE_SPECIAL 2  /* "<|im_start|>" in the text is one token */
+
+/* Tokenizes `len` bytes of UTF-8 `text` (IN) into `out` (OUT, `capacity`
+ * ids). Returns the number of ids written; if `capacity` is too small,
+ * minus the number needed (call again with a larger buffer); EDGELM_NO_VALUE
+ * for a NULL model, NULL text with len > 0, or NULL out with capacity > 0
+ * (see edgelm_last_error). Thread-safe. */
+EDGELM_API int32_t edgelm_tokenize(const edgelm_model *model, const char *text, size_t len,
+                                   int32_t *out, int32_t capacity, int32_t flags);
+
+/* Flags for edgelm_token_to_piece. */
+#define EDGELM_PIECE_SPECIAL 1  /* render control tokens ("<|im_end|>") as text */
+
+/* Copies the bytes of `token` into `buf` (OUT, `capacity` bytes, not
+ * NUL-terminated). A piece may be part of a UTF-8 character: concatenate
+ * pieces before printing. Returns the number of bytes, minus the capacity
+ * needed if `buf` is too small, or EDGELM_NO_VALUE for a NULL model or a
+ * token outside the vocabulary. Thread-safe. */
+EDGELM_API int32_t edgelm_token_to_piece(const edgelm_model *model, int32_t token,
+                                         char *buf, int32_t capacity, int32_t flags);
+
+/* ------------------------------------------------------------------------ */
+/* Session                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct edgelm_session edgelm_session;
+
+/* Creates a session (KV cache, working memory, worker threads) over `model`
+ * (IN, borrowed: it must outlive the session). `config` (IN) may be NULL for
+ * defaults; threads, context_length, kv_cache_type and sampling are read
+ * from it. On success writes the session to *out (OUT; free with
+ * edgelm_session_free). Returns EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT,
+ * EDGELM_ERR_RESOURCE_LIMIT (threads cannot be started, or the cap is
+ * exceeded) or EDGELM_ERR_OUT_OF_MEMORY. Thread-safe. */
+EDGELM_API edgelm_status edgelm_session_new(edgelm_model *model, const edgelm_config *config,
+                                            edgelm_session **out);
+
+/* Stops the session's threads and frees it. NULL is a no-op. */
+EDGELM_API void edgelm_session_free(edgelm_session *session);
+
+/* Forgets the conversation: the next prompt starts at position 0, and the
+ * sampler's repetition history and random state restart from the seed. */
+EDGELM_API edgelm_status edgelm_session_reset(edgelm_session *session);
+
+/* Asks the generation or evaluation running on `session` to stop. It stops
+ * within one token (also between prompt batches) and returns
+ * EDGELM_ERR_CANCELLED. Safe from any thread, also while another thread is
+ * inside edgelm_generate on the same session. */
+EDGELM_API void edgelm_session_cancel(edgelm_session *session);
+
+/* Context length and positions used so far; 0 for NULL. */
+EDGELM_API int32_t edgelm_session_n_ctx(const edgelm_session *session);
+EDGELM_API int32_t edgelm_session_n_past(const edgelm_session *session);
+
+/* ------------------------------------------------------------------------ */
+/* Generation                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Receives each generated piece: `piece` (borrowed for the duration of the
+ * call) holds `len` bytes that always end on a whole UTF-8 character, and
+ * `token` is the id that produced it (-1 for a final flush). Return 0 to go
+ * on, non-zero to stop generation (edgelm_generate then returns EDGELM_OK). */
+typedef int32_t (*edgelm_token_fn)(const char *piece, size_t len, int32_t token, void *user_data);
+
+/* Tokenizes `prompt` (IN, `len` bytes of UTF-8; special tokens written in
+ * it are parsed; BOS added as the model says), appends it to the session's
+ * context, and generates up to `max_tokens` tokens with the config's
+ * sampling, calling `fn` (IN, may be NULL) with each piece. Stops at an
+ * end-of-generation token, at `max_tokens`, when `fn` returns non-zero, or
+ * when the context is full.
+ * Returns EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT, EDGELM_ERR_CONTEXT_FULL
+ * (the prompt alone does not fit), EDGELM_ERR_CANCELLED or
+ * EDGELM_ERR_TOKENIZE. Not thread-safe per session. */
+EDGELM_API edgelm_status edgelm_generate(edgelm_session *session, const char *prompt, size_t len,
+                                         int32_t max_tokens, edgelm_token_fn fn, void *user_data);
+
+/* Lower-level loop. Evaluates `n` token ids (IN) at the next positions and
+ * keeps the logits of the last one. Returns EDGELM_OK,
+ * EDGELM_ERR_INVALID_ARGUMENT (NULL, n < 1, or an id outside the
+ * vocabulary), EDGELM_ERR_CONTEXT_FULL or EDGELM_ERR_CANCELLED. */
+EDGELM_API edgelm_status edgelm_eval(edgelm_session *session, const int32_t *tokens, int32_t n);
+
+/* The logits (n_vocab floats) of the last evaluated position, or NULL before
+ * any evaluation. Borrowed: valid until the next call on the session. */
+EDGELM_API const float *edgelm_logits(const edgelm_session *session);
+
+/* Samples one token from the last logits with the config's sampling
+ * parameters (and repetition history) into *token (OUT). Does not evaluate
+ * it. Returns EDGELM_OK or EDGELM_ERR_INVALID_ARGUMENT (no logits yet). */
+EDGELM_API edgelm_status edgelm_sample(edgelm_session *session, int32_t *token);
+
+/* ------------------------------------------------------------------------ */
+/* Statistics                                                                */
+/* ------------------------------------------------------------------------ */
+
+typedef struct edgelm_stats {
+  uint32_t size;                 /* IN: sizeof(edgelm_stats), so the struct can grow */
+  int32_t prompt_tokens;         /* of the last edgelm_generate */
+  int32_t generated_tokens;
+  double prompt_tokens_per_second;
+  double decode_tokens_per_second;
+  uint64_t peak_rss_bytes;       /* VmHWM of the process */
+  int32_t draft_tokens;          /* speculative decoding: tokens proposed */
+  int32_t accepted_tokens;       /*   and accepted by the target */
+} edgelm_stats;
+
+/* Fills *stats (IN/OUT: set stats->size first) for the last generation.
+ * Returns EDGELM_OK or EDGELM_ERR_INVALID_ARGUMENT. */
+EDGELM_API edgelm_status edgelm_session_stats(const edgelm_session *session, edgelm_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGELM_H */
