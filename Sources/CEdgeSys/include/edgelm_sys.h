@@ -68,4 +68,13 @@ static inline int edgelm_sys_cpu_count(void) {
 
 static inline const char *edgelm_sys_getenv(const char *name) { return getenv(name); }
 
+/* Size of the regular file at `path`, or -1 if it cannot be stat'ed or is not
+ * a regular file (pipes, devices, directories). Lets the config loader refuse
+ * a huge file before reading it. */
+static inline int64_t edgelm_sys_regular_file_size(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+  return (int64_t)st.st_size;
+}
+
 #endif
