@@ -25,7 +25,7 @@ enum InfoCommand {
       out += " \(key) x\(e.count) (\(mib(e.bytes)))"
     }
     out += "\n"
-    let ctx = o.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.contextLength
+    let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength
     let kvBytes = 2 * c.layerCount * ctx * c.kvDim * 2
     out += "memory: weights \(mib(model.weightBytes)) (memory-mapped), KV cache \(mib(kvBytes)) at context \(ctx) (f16)\n"
     out += "metadata:\n"

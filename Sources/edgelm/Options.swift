@@ -11,18 +11,15 @@ struct Options {
   var file: String? = nil
   var config: String? = nil
   var nPredict = 128
-  var contextLength = 0
-  var threads = 0
   var batchSize = 128
-  var sampling = SamplingParameters()
-  var temperatureSet = false
+  /// The runtime settings: --config FILE first, then the flags on top.
+  var runtime = RuntimeConfig()
   var noBOS = false
   var json = false
   var chat = false
   var promptTokens = 128
   var genTokens = 64
   var repetitions = 5
-  var ramLimit: String? = nil
   var draft: String? = nil
   var spec: String? = nil
   var positional: [String] = []
@@ -44,6 +41,15 @@ struct Options {
       i = next
       return args[next]
     }
+    // The config file is the base wherever --config appears; flags win.
+    var j = args.startIndex
+    while j < args.endIndex {
+      if args[j] == "--config" && j + 1 < args.endIndex {
+        config = args[j + 1]
+        runtime = try RuntimeConfig.load(path: args[j + 1])
+      }
+      j += 1
+    }
     while i < args.endIndex {
       let a = args[i]
       switch a {
@@ -52,25 +58,28 @@ struct Options {
         // `bench -p 128` is a token count, as in llama-bench.
         if command == "bench" { promptTokens = try Options.int(try value(a), a, 0...65536) } else { prompt = try value(a) }
       case "-f", "--file": file = try value(a)
-      case "--config": config = try value(a)
+      case "--config": _ = try value(a)  // loaded before the flags, below
       case "-n", "--n-predict", "--n-gen":
         let v = try value(a)
         if command == "bench" { genTokens = try Options.int(v, a, 0...65536) } else { nPredict = try Options.int(v, a, 0...1_000_000) }
       case "--n-prompt": promptTokens = try Options.int(try value(a), a, 0...65536)
-      case "-c", "--ctx-size": contextLength = try Options.int(try value(a), a, 0...(1 << 24))
-      case "-t", "--threads": threads = try Options.int(try value(a), a, 1...1024)
+      case "-c", "--ctx-size": runtime.contextLength = try Options.int(try value(a), a, 0...RuntimeConfig.maxContextLength)
+      case "-t", "--threads": runtime.threads = try Options.int(try value(a), a, 1...RuntimeConfig.maxThreads)
       case "-b", "--batch-size": batchSize = try Options.int(try value(a), a, 1...4096)
       case "-r", "--repetitions": repetitions = try Options.int(try value(a), a, 1...1000)
-      case "--temp":
-        sampling.temperature = try Options.float(try value(a), a, 0...100)
-        temperatureSet = true
-      case "--seed": sampling.seed = UInt64(try Options.int(try value(a), a, 0...Int.max))
-      case "--top-k": sampling.topK = try Options.int(try value(a), a, 0...1_000_000)
-      case "--top-p": sampling.topP = try Options.float(try value(a), a, 0...1)
-      case "--min-p": sampling.minP = try Options.float(try value(a), a, 0...1)
-      case "--repeat-penalty": sampling.repeatPenalty = try Options.float(try value(a), a, 0.01...100)
-      case "--repeat-last-n": sampling.repeatLastN = try Options.int(try value(a), a, 0...1_000_000)
-      case "--ram-limit": ramLimit = try value(a)
+      case "--temp": runtime.sampling.temperature = try Options.float(try value(a), a, 0...100)
+      case "--seed": runtime.sampling.seed = UInt64(try Options.int(try value(a), a, 0...Int.max))
+      case "--top-k": runtime.sampling.topK = try Options.int(try value(a), a, 0...1_000_000)
+      case "--top-p": runtime.sampling.topP = try Options.float(try value(a), a, 0...1)
+      case "--min-p": runtime.sampling.minP = try Options.float(try value(a), a, 0...1)
+      case "--repeat-penalty": runtime.sampling.repeatPenalty = try Options.float(try value(a), a, 0.01...100)
+      case "--repeat-last-n": runtime.sampling.repeatLastN = try Options.int(try value(a), a, 0...1_000_000)
+      case "--ram-limit":
+        let text = try value(a)
+        guard let bytes = RuntimeConfig.parseByteSize(Array(text.utf8)) else {
+          throw UsageError("option --ram-limit: '\(text)' is not a size (bytes, or a number with KiB/MiB/GiB or KB/MB/GB)")
+        }
+        runtime.ramLimit = bytes
       case "--draft": draft = try value(a)
       case "--spec": spec = try value(a)
       case "--no-bos": noBOS = true
@@ -89,7 +98,12 @@ struct Options {
     return model
   }
 
-  var resolvedThreads: Int { threads > 0 ? threads : min(4, Environment.cpuCount) }
+  var resolvedThreads: Int { runtime.resolvedThreads(onlineCPUs: Environment.cpuCount) }
+
+  /// Session settings from the runtime config and -b.
+  var sessionOptions: SessionOptions {
+    SessionOptions(contextLength: runtime.contextLength, threads: resolvedThreads, batchSize: batchSize)
+  }
 
   static func int(_ text: String, _ flag: String, _ range: ClosedRange<Int>) throws(EdgeLMError) -> Int {
     var value = 0

@@ -9,7 +9,7 @@ enum PerplexityCommand {
     let model = try loadModel(o)
     guard let file = o.file else { throw EdgeLMError(.invalidArgument, "perplexity needs a text file: -f FILE") }
     let text = try FileIO.readAll(path: file)
-    let ctx = o.contextLength == 0 ? 512 : o.contextLength
+    let ctx = o.runtime.contextLength == 0 ? 512 : o.runtime.contextLength
     let addBOS = model.tokenizer.addBOS && !o.noBOS
     let tokens = model.tokenizer.tokenize(text, addSpecial: addBOS, parseSpecial: false)
     let session = try Session(model: model, options: SessionOptions(

@@ -7,8 +7,7 @@ enum RunCommand {
   static func run(_ o: Options) throws(EdgeLMError) {
     let model = try loadModel(o)
     let text = try promptBytes(o)
-    let session = try Session(model: model, options: SessionOptions(
-      contextLength: o.contextLength, threads: o.resolvedThreads, batchSize: o.batchSize))
+    let session = try Session(model: model, options: o.sessionOptions)
     var tokens = model.tokenizer.tokenize(text, addSpecial: !o.noBOS, parseSpecial: true)
     if tokens.isEmpty {
       guard let bos = model.tokenizer.bosToken else {
@@ -19,7 +18,7 @@ enum RunCommand {
     guard tokens.count < session.contextLength else {
       throw EdgeLMError(.contextFull, "the prompt has \(tokens.count) tokens but the context holds \(session.contextLength) (use -c to raise it)")
     }
-    var sampler = Sampler(o.sampling)
+    var sampler = Sampler(o.runtime.sampling)
     let (stats, reason) = try session.generate(prompt: tokens, maxTokens: o.nPredict, sampler: &sampler) { piece, _ in
       Console.write(piece)
       return true

@@ -213,11 +213,6 @@ let malformedConfigs: [MalformedConfig] = [
     #expect(c.sampling.repeatPenalty == 1.0)
     #expect(c.sampling.repeatLastN == 64)
     #expect(c.sampling.seed == 0xED6E_1A4D)
-    // The sampler's defaults and the config's agree.
-    let p = SamplingParameters()
-    #expect(p.temperature == c.sampling.temperature && p.topK == c.sampling.topK && p.topP == c.sampling.topP)
-    #expect(p.minP == c.sampling.minP && p.repeatPenalty == c.sampling.repeatPenalty)
-    #expect(p.repeatLastN == c.sampling.repeatLastN && p.seed == c.sampling.seed)
     // Whitespace of every JSON kind around and inside; empty nested objects.
     #expect(try parse(" \t\r\n{ \"sampling\" : { } ,\r\n\"speculative\":{}}\n\n") == RuntimeConfig())
   }

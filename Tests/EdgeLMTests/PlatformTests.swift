@@ -3,8 +3,8 @@ import Testing
 
 @Suite struct PlatformTests {
   @Test func mapsAFileAndReportsMissingOnes() throws {
-    #expect(throws: EdgeLMError.self) { try MappedFile(path: "/nonexistent/edgelm-model.gguf") }
-    let m = try MappedFile(path: "/proc/self/exe")
+    #expect(throws: EdgeLMError.self) { try MappedFile.open(path: "/nonexistent/edgelm-model.gguf") }
+    let m = try MappedFile.open(path: "/proc/self/exe")
     #expect(m.size > 0)
     #expect(m.bytes[0] == 0x7f)  // ELF magic
   }

@@ -174,9 +174,8 @@ public struct SamplingConfig: Sendable, Equatable {
   /// 0...1_000_000. Default 64.
   public var repeatLastN: Int = 64
   /// `seed`: integer 0...9223372036854775807 (2^63-1); the same seed and
-  /// inputs give the same tokens. Default 3983415885 (0xED6E1A4D), the same
-  /// fixed default as `SamplingParameters`, so runs are reproducible unless a
-  /// seed is chosen.
+  /// inputs give the same tokens. Default 3983415885 (0xED6E1A4D), fixed so
+  /// runs are reproducible unless a seed is chosen.
   public var seed: UInt64 = RuntimeConfig.defaultSeed
 
   /// All defaults.

@@ -274,7 +274,7 @@ public final class GGUFFile {
   ///   naming the field and offset if it is not a well-formed GGUF;
   ///   `.unsupported` for a tensor type this build does not implement.
   public static func open(path: String) throws(EdgeLMError) -> GGUFFile {
-    let mapping = try MappedFile(path: path)
+    let mapping = try MappedFile.open(path: path)
     do {
       return try GGUFFile(base: mapping.base, size: mapping.size, mapping: mapping)
     } catch {

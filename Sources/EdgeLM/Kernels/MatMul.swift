@@ -40,7 +40,7 @@ public final class MatMulScratch {
   ///   - maxBatch: the largest number of activation rows.
   public init(maxCols: Int, maxBatch: Int) throws(EdgeLMError) {
     // Widest activation format is f32 (4 bytes per element).
-    buffer = try AlignedBuffer<UInt8>(count: maxCols * 4 * maxBatch + 64)
+    buffer = try AlignedBuffer<UInt8>.allocate(count: maxCols * 4 * maxBatch + 64)
   }
 }
 

@@ -45,7 +45,7 @@ struct TensorLookup {
     guard QuantKernels.isSupported(t.type), t.type.rowBytes(count) != nil else {
       throw EdgeLMError(.unsupported, "tensor '\(name)' has type \(t.type.name), which this build cannot compute with")
     }
-    let buffer = try AlignedBuffer<Float>(count: count)
+    let buffer = try AlignedBuffer<Float>.allocate(count: count)
     QuantKernels.dequantize(t.type, data, buffer.pointer, count: count)
     return WeightVector(pointer: UnsafePointer(buffer.pointer), count: count, owner: buffer)
   }

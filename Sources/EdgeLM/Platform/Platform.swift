@@ -25,10 +25,18 @@ public final class MappedFile {
   public let size: Int
   let fd: Int32
 
-  /// Maps `path` read-only.
-  /// - Throws: `.io` naming the path and the OS reason.
-  public init(path: String) throws(EdgeLMError) {
+  private init(path: String, base: UnsafeRawPointer?, size: Int, fd: Int32) {
     self.path = path
+    self.base = base
+    self.size = size
+    self.fd = fd
+  }
+
+  /// Maps `path` read-only. (A static factory rather than a throwing
+  /// initializer: Embedded Swift leaks a partially initialized object when
+  /// an initializer throws.)
+  /// - Throws: `.io` naming the path and the OS reason.
+  public static func open(path: String) throws(EdgeLMError) -> MappedFile {
     let fd = edgelm_sys_open_ro(path)
     if fd < 0 { throw EdgeLMError(.io, errnoMessage("cannot open '\(path)'")) }
     let size64 = edgelm_sys_file_size(fd)
@@ -38,19 +46,17 @@ public final class MappedFile {
       throw EdgeLMError(.io, message)
     }
     let size = Int(size64)
-    if size == 0 {
-      self.base = nil
-    } else {
+    var base: UnsafeRawPointer? = nil
+    if size > 0 {
       let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
       if p == nil || edgelm_sys_is_map_failed(p) != 0 {
         let message = errnoMessage("cannot map '\(path)'")
         close(fd)
         throw EdgeLMError(.io, message)
       }
-      self.base = UnsafeRawPointer(p!)
+      base = UnsafeRawPointer(p!)
     }
-    self.fd = fd
-    self.size = size
+    return MappedFile(path: path, base: base, size: size, fd: fd)
   }
 
   deinit {
@@ -194,14 +200,20 @@ public final class AlignedBuffer<Element> {
   public let pointer: UnsafeMutablePointer<Element>
   public let count: Int
 
-  public init(count: Int) throws(EdgeLMError) {
+  private init(pointer: UnsafeMutablePointer<Element>, count: Int) {
+    self.pointer = pointer
+    self.count = count
+  }
+
+  /// Allocates `count` zeroed elements.
+  /// - Throws: `.outOfMemory` if the size overflows or malloc fails.
+  public static func allocate(count: Int) throws(EdgeLMError) -> AlignedBuffer<Element> {
     let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
     guard count >= 0, !overflow, let raw = edgelm_sys_aligned_alloc(64, bytes) else {
-      throw EdgeLMError(.outOfMemory, "cannot allocate \(count) elements")
+      throw EdgeLMError(.outOfMemory, "cannot allocate \(count) elements of \(MemoryLayout<Element>.stride) bytes")
     }
     memset(raw, 0, bytes == 0 ? 1 : bytes)
-    pointer = raw.bindMemory(to: Element.self, capacity: count)
-    self.count = count
+    return AlignedBuffer(pointer: raw.bindMemory(to: Element.self, capacity: count), count: count)
   }
 
   deinit { free(pointer) }

@@ -37,18 +37,18 @@ final class ForwardState {
     kv = try KVCache(layers: c.layerCount, contextLength: contextLength, kvDim: c.kvDim)
     self.maxBatch = maxBatch
     let dim = c.embeddingLength
-    x = try AlignedBuffer(count: maxBatch * dim)
-    xb = try AlignedBuffer(count: maxBatch * max(dim, c.qDim))
-    q = try AlignedBuffer(count: maxBatch * c.qDim)
-    k = try AlignedBuffer(count: maxBatch * c.kvDim)
-    v = try AlignedBuffer(count: maxBatch * c.kvDim)
-    att = try AlignedBuffer(count: maxBatch * c.qDim)
-    hb = try AlignedBuffer(count: maxBatch * c.feedForwardLength)
-    hb2 = try AlignedBuffer(count: maxBatch * c.feedForwardLength)
-    scores = try AlignedBuffer(count: threads * contextLength)
-    rope = try AlignedBuffer(count: maxBatch * c.ropeDims)
+    x = try AlignedBuffer.allocate(count: maxBatch * dim)
+    xb = try AlignedBuffer.allocate(count: maxBatch * max(dim, c.qDim))
+    q = try AlignedBuffer.allocate(count: maxBatch * c.qDim)
+    k = try AlignedBuffer.allocate(count: maxBatch * c.kvDim)
+    v = try AlignedBuffer.allocate(count: maxBatch * c.kvDim)
+    att = try AlignedBuffer.allocate(count: maxBatch * c.qDim)
+    hb = try AlignedBuffer.allocate(count: maxBatch * c.feedForwardLength)
+    hb2 = try AlignedBuffer.allocate(count: maxBatch * c.feedForwardLength)
+    scores = try AlignedBuffer.allocate(count: threads * contextLength)
+    rope = try AlignedBuffer.allocate(count: maxBatch * c.ropeDims)
     matmul = try MatMulScratch(maxCols: max(dim, max(c.qDim, c.feedForwardLength)), maxBatch: maxBatch)
-    logits = try AlignedBuffer(count: c.vocabSize)
+    logits = try AlignedBuffer.allocate(count: c.vocabSize)
   }
 
   /// `out (n, w.rows) = in (n, w.cols) x w^T`.
@@ -126,7 +126,7 @@ final class ForwardState {
   /// Makes room for `.all` logits of a full batch.
   func reserveAllLogits() throws(EdgeLMError) {
     if logits.count < maxBatch * config.vocabSize {
-      logits = try AlignedBuffer(count: maxBatch * config.vocabSize)
+      logits = try AlignedBuffer.allocate(count: maxBatch * config.vocabSize)
     }
   }
 }

@@ -17,8 +17,8 @@ public final class KVCache {
     self.layers = layers
     self.contextLength = contextLength
     self.kvDim = kvDim
-    keys = try AlignedBuffer<Float16>(count: total)
-    values = try AlignedBuffer<Float16>(count: total)
+    keys = try AlignedBuffer<Float16>.allocate(count: total)
+    values = try AlignedBuffer<Float16>.allocate(count: total)
   }
 
   /// Bytes held by the cache.

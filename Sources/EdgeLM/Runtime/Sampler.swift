@@ -4,25 +4,10 @@
 
 import CEdgeSys
 
-public struct SamplingParameters: Sendable {
-  /// 0 (or less) = greedy argmax.
-  public var temperature: Float = 0.8
-  /// 0 = disabled.
-  public var topK: Int = 40
-  /// 1 = disabled.
-  public var topP: Float = 0.95
-  /// 0 = disabled.
-  public var minP: Float = 0.05
-  /// 1 = disabled.
-  public var repeatPenalty: Float = 1.0
-  /// How many recent tokens the repetition penalty looks at.
-  public var repeatLastN: Int = 64
-  public var seed: UInt64 = 0xED6E_1A4D
-
-  public init() {}
-
-  public static var greedy: SamplingParameters {
-    var p = SamplingParameters()
+extension SamplingConfig {
+  /// Greedy argmax, no penalty.
+  public static var greedy: SamplingConfig {
+    var p = SamplingConfig()
     p.temperature = 0
     return p
   }
@@ -63,7 +48,7 @@ public struct RandomGenerator {
 }
 
 public struct Sampler {
-  public let parameters: SamplingParameters
+  public let parameters: SamplingConfig
   var rng: RandomGenerator
   /// Recent tokens for the repetition penalty (ring of repeatLastN).
   var recent: [Int32] = []
@@ -71,7 +56,7 @@ public struct Sampler {
   var ids: [Int32] = []
   var probs: [Float] = []
 
-  public init(_ parameters: SamplingParameters) {
+  public init(_ parameters: SamplingConfig) {
     self.parameters = parameters
     rng = RandomGenerator(seed: parameters.seed)
   }
