@@ -37,16 +37,31 @@ check "libedgelm.so needs only libc/libm/json-c ($needed)" "" "$bad"
 cli_needed=$($readelf -d "$dir/edgelm" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | grep -i swift || true)
 check "edgelm CLI needs no Swift runtime" "" "$cli_needed"
 
-# 2. Greedy generation and tokenization equal llama.cpp's for a few prompts.
-field() {  # field CASE KEY: a value of the llama.cpp fixture
-  python3 -c "import json,sys; v=json.load(open('$fixture'))['cases'][$1]['$2']; print(v, end='')"
-}
-for i in $(seq 0 $((${EDGELM_EMBEDDED_PROMPTS:-3} - 1))); do
-  prompt=$(field "$i" prompt)
-  got_ids=$("${runner[@]}" "$dir/edgelm" tokenize -m "$model" -p "$prompt")
-  check "tokenize prompt $i" "$(field "$i" prompt_tokens)" "$got_ids"
-  got_text=$("${runner[@]}" "$dir/edgelm" run -m "$model" -p "$prompt" -n 16 --temp 0 -t 2 2>/dev/null)
-  check "greedy 16 tokens, prompt $i" "$(field "$i" greedy_text_16)" "${got_text%$'\n'}"
+# 2. Token ids of every fixture prompt, and greedy text where llama.cpp is
+#    sure: the steps before its first near-tie (robust_steps, see
+#    Tests/Fixtures/make_generation_fixtures.py), for prompts with at least 8.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 - "$fixture" "$work" <<'PY'
+import json, sys
+cases = json.load(open(sys.argv[1]))["cases"]
+for i, c in enumerate(cases):
+    open(f"{sys.argv[2]}/prompt{i}.txt", "w").write(c["prompt"])
+    open(f"{sys.argv[2]}/ids{i}.txt", "w").write(str(c["prompt_tokens"]))
+    open(f"{sys.argv[2]}/steps{i}.txt", "w").write(str(c["robust_steps"]))
+    open(f"{sys.argv[2]}/text{i}.txt", "w").write(c["robust_text"])
+PY
+for ids in "$work"/ids*.txt; do
+  i=${ids##*/ids}; i=${i%.txt}
+  got=$("${runner[@]}" "$dir/edgelm" tokenize -m "$model" -f "$work/prompt$i.txt")
+  check "tokenize prompt $i" "$(cat "$ids")" "$got"
+  steps=$(cat "$work/steps$i.txt")
+  if [ "$steps" -ge 8 ]; then
+    "${runner[@]}" "$dir/edgelm" run -m "$model" -f "$work/prompt$i.txt" -n "$steps" --temp 0 -t 2 \
+      > "$work/out$i.txt" 2>/dev/null
+    printf '\n' >> "$work/text$i.txt"   # run ends its output with a newline
+    check "greedy $steps tokens, prompt $i" "$(od -c "$work/text$i.txt")" "$(od -c "$work/out$i.txt")"
+  fi
 done
 
 echo "$target: $passed passed, $failed failed"

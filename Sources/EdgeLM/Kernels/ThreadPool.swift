@@ -29,9 +29,12 @@ public final class ThreadPool {
       throw EdgeLMError(.invalidArgument, "thread count \(threadCount) is out of range 1...1024")
     }
     self.threadCount = threadCount
+    // Workers hold the pool unretained (no cycle); deinit joins them before
+    // the pool goes away. (Embedded Swift has no `unowned`.)
+    let pool = Unmanaged.passUnretained(self)
     for index in 1..<threadCount {
       do {
-        let worker = try PlatformThread { [unowned self] in self.workerLoop(index) }
+        let worker = try PlatformThread { pool.takeUnretainedValue().workerLoop(index) }
         workers.append(worker)
       } catch {
         shutdown()
