@@ -256,6 +256,33 @@ func magnitude(_ type: GGMLType, _ row: [UInt8], _ act: [UInt8], cols: Int) -> D
     #expect(differing <= 4, "\(differing) q8_0 codes differ from gguf's reference")
   }
 
+  /// quant_llamacpp.json comes from llama.cpp's own libggml-cpu (AVX2 build):
+  /// our activation quantizer must produce its q8_0/q8_1 blocks byte for
+  /// byte, and our dot products must agree with its ggml_vec_dot_*.
+  @Test func activationQuantizerAndDotsMatchLlamaCpp() throws {
+    let json = try JSONSerialization.jsonObject(with: try TestPaths.fixture("quant_llamacpp.json")) as! [String: Any]
+    let x = floatsFromHex(json["activation"] as! String)
+    let blocks = json["activation_blocks"] as! [String: String]
+    #expect(quantized(.q8_0, x) == hexBytes(blocks["q8_0"]!), "quantize(q8_0) vs llama.cpp quantize_row_q8_0")
+    #expect(quantized(.q8_1, x) == hexBytes(blocks["q8_1"]!), "quantize(q8_1) vs llama.cpp quantize_row_q8_1")
+
+    let fixture = try Self.load()
+    let cols = x.count
+    for (name, dotsHex) in json["dots"] as! [String: String] {
+      let type = Self.typesByName[name]!
+      let ggml = floatsFromHex(dotsHex)
+      let all = fixture.types[name]!.quantized
+      let rowBytes = type.rowBytes(cols)!
+      let rows = (0..<ggml.count).map { Array(all[$0 * rowBytes..<($0 + 1) * rowBytes]) }
+      let act = hexBytes(blocks[QuantKernels.activationType(for: type).name]!)
+      let ours = dotRows(type, rows, stride: rowBytes, act, cols: cols)
+      for r in 0..<rows.count {
+        let bound = 1e-5 * magnitude(type, rows[r], act, cols: cols)
+        #expect(abs(Double(ours[r]) - Double(ggml[r])) <= bound, "\(name) row \(r): ours \(ours[r]) llama.cpp \(ggml[r])")
+      }
+    }
+  }
+
   @Test func dequantizeIsBitIdenticalToGguf() throws {
     let fixture = try Self.load()
     for (name, expected) in fixture.types {
