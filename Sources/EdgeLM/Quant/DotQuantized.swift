@@ -27,11 +27,19 @@
 // and b(2j) α + b(2j+1) γ = v α + (v >> 1)(γ - 2α); the same for the high
 // half with β, δ. The factors 16 are folded into the prepared vectors.
 //
-// 8-bit codes. Load 32 code bytes as sixteen Int16 words: (w << 8) >> 8 and
-// w >> 8 (arithmetic) are the even and odd codes, multiplied by the even
-// and odd activation codes; |sum| <= 2 * 128 * 127 fits in Int16 because the
-// prepared activation is clamped to [-127, 127] (our quantizer never makes
-// -128), and `pairSumWide` widens exactly.
+// 8-bit codes. Load 32 code bytes as sixteen Int16 words w; lane j holds
+// codes s0 = code(2j) (low byte) and s1 = code(2j+1) (high byte), to be
+// multiplied by α = a(2j), β = a(2j+1). Flipping the top bit of the low
+// byte, x = w ^ 0x0080 = 256 s1 + (s0 + 128) exactly, and x >> 8 = s1, so
+//   s0 α + s1 β = x α + (x >> 8)(β - 256α) - 128α,
+// two multiplies and one shift per lane (sign-extending both bytes would
+// take three shifts, and shifts are what limits this loop on x86).
+// |s0 α + s1 β| <= 2 * 128 * 127 fits in Int16 because the prepared
+// activation is clamped to [-127, 127] (our quantizer never makes -128).
+// Adjacent lanes are then summed exactly into Int32 with one more shift:
+// the prepared constant also adds 0x8000 to every even lane, which makes
+// the low half of each 32-bit lane an unsigned t(2i) + 32768, so
+// t(2i) + t(2i+1) = (v >> 16) + (v & 0xFFFF) - 32768.
 //
 // Why not vpmaddubsw/vpmaddwd, as ggml? Portable Swift has no such
 // operation. LLVM does match a multiply-add of adjacent lanes to vpmaddwd
@@ -69,11 +77,11 @@ struct PairLayout {
   }
 }
 
-/// Scratch layout for q8_0 weights: per block two
-/// SIMD16<Int16> (even and odd activation codes, clamped to [-127, 127]),
-/// then one Float d_y per block.
+/// Scratch layout for q8_0 weights: per block three SIMD16<Int16>, α,
+/// β - 256α and -128α + (0x8000 in even lanes) with α, β the even and odd
+/// activation codes clamped to [-127, 127]; then one Float d_y per block.
 enum Q8Layout {
-  static let stride = 64
+  static let stride = 96
   static func scalesOffset(blocks: Int) -> Int { stride * blocks }
   static let maxBlocks = scratchBytes / (stride + 4)
 }
@@ -165,7 +173,9 @@ enum QuantDot {
       let even = clampMinus128((w &<< 8) &>> 8), odd = clampMinus128(w &>> 8)
       let base = scratch + Q8Layout.stride * b
       base.storeBytes(of: even, as: SIMD16<Int16>.self)
-      base.storeBytes(of: odd, toByteOffset: 32, as: SIMD16<Int16>.self)
+      base.storeBytes(of: odd &- even &<< 8, toByteOffset: 32, as: SIMD16<Int16>.self)
+      let evenLanes = SIMD16<Int16>(-32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0)
+      base.storeBytes(of: even &* -128 &+ evenLanes, toByteOffset: 64, as: SIMD16<Int16>.self)
       scales.storeBytes(of: Float(Float16(bitPattern: y.loadUnaligned(as: UInt16.self))), toByteOffset: 4 * b, as: Float.self)
     }
   }
@@ -283,11 +293,14 @@ enum QuantDot {
       let wb = w + b &* BlockLayout.q8_0Bytes
       let x = wb.loadUnaligned(fromByteOffset: BlockLayout.q8_0Qs, as: SIMD16<Int16>.self)
       let a = prep + (Q8Layout.stride &* b)
-      var t = ((x &<< 8) &>> 8) &* a.loadUnaligned(as: SIMD16<Int16>.self)
-      t &+= (x &>> 8) &* a.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+      let xf = x ^ 0x0080
+      var t = xf &* a.loadUnaligned(as: SIMD16<Int16>.self)
+      t &+= (xf &>> 8) &* a.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+      t &+= a.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int16>.self)
       let d = Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self)))
         * scales.loadUnaligned(fromByteOffset: 4 &* b, as: Float.self)
-      acc = acc.addingProduct(intToFloat(pairSumWide(t)), SIMD8(repeating: d))
+      let v = unsafeBitCast(t, to: SIMD8<Int32>.self)
+      acc = acc.addingProduct(intToFloat((v &>> 16) &+ (v & 0xFFFF) &- 32768), SIMD8(repeating: d))
     }
 
     var b = 0

@@ -42,14 +42,6 @@ func pairSumNarrow(_ x: SIMD16<UInt16>) -> SIMD8<Int32> {
   return (v &+ (v &<< 16)) &>> 16
 }
 
-/// Sums adjacent Int16 lanes into Int32 lanes exactly (sign-extend both
-/// halves of each 32-bit lane and add).
-@inline(__always)
-func pairSumWide(_ x: SIMD16<Int16>) -> SIMD8<Int32> {
-  let v = unsafeBitCast(x, to: SIMD8<Int32>.self)
-  return ((v &<< 16) &>> 16) &+ (v &>> 16)
-}
-
 /// Horizontal sum as a balanced tree (the stdlib's `sum()` adds the lanes
 /// one after another, a long dependency chain at the end of every row).
 @inline(__always)
