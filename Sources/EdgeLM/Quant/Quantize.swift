@@ -24,8 +24,8 @@ extension QuantKernels {
     _ type: GGMLType, _ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int
   ) {
     switch type {
-    case .q8_0: quantizeActivationQ8(src, dst, blocks: count / 32, withSum: false)
-    case .q8_1: quantizeActivationQ8(src, dst, blocks: count / 32, withSum: true)
+    case .q8_0: quantizeActivationQ8(src, dst, blocks: Swift.max(0, count / 32), withSum: false)
+    case .q8_1: quantizeActivationQ8(src, dst, blocks: Swift.max(0, count / 32), withSum: true)
     default: quantizeReference(type, src, dst, count: count)
     }
   }
@@ -36,7 +36,7 @@ extension QuantKernels {
   public static func quantizeReference(
     _ type: GGMLType, _ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int
   ) {
-    let nb = count / type.blockSize
+    let nb = Swift.max(0, count / type.blockSize)
     switch type {
     case .f32:
       for i in 0..<nb { dst.storeBytes(of: src[i], toByteOffset: 4 * i, as: Float.self) }

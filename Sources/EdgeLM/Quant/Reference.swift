@@ -16,7 +16,7 @@ extension QuantKernels {
   public static func dequantizeReference(
     _ type: GGMLType, _ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int
   ) {
-    let nb = count / type.blockSize
+    let nb = Swift.max(0, count / type.blockSize)
     switch type {
     case .f32:
       for i in 0..<nb { dst[i] = src.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) }
@@ -88,11 +88,11 @@ extension QuantKernels {
   public static func dotReference(
     _ type: GGMLType, _ weights: UnsafeRawPointer, _ activation: UnsafeRawPointer, cols: Int
   ) -> Float {
-    let nb = cols / 32
+    let n = Swift.max(0, cols), nb = n / 32
     switch type {
     case .f32:
       var sum = 0.0
-      for i in 0..<cols {
+      for i in 0..<n {
         let p = weights.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
           * activation.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
         sum += Double(p)
@@ -100,11 +100,11 @@ extension QuantKernels {
       return Float(sum)
     case .f16:
       var sum = 0.0
-      for i in 0..<cols { sum += Double(loadHalf(weights, 2 * i) * loadHalf(activation, 2 * i)) }
+      for i in 0..<n { sum += Double(loadHalf(weights, 2 * i) * loadHalf(activation, 2 * i)) }
       return Float(sum)
     case .bf16:
       var sum = 0.0
-      for i in 0..<cols {
+      for i in 0..<n {
         let w = Half.bf16ToFloat(weights.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
         let a = Half.bf16ToFloat(activation.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
         sum += Double(w * a)
