@@ -1,0 +1,315 @@
+// Fused dot products of quantized weight rows with q8 activations
+// (ggml's ggml_vec_dot_{q4_0,q5_0,q8_0}_q8_0 and {q4_1,q5_1}_q8_1): per
+// 32-element block an exact integer dot product of the codes, scaled once
+// by d_x * d_y (plus m_x * s_y for the _1 types). Nothing is dequantized.
+//
+// How the integer part stays cheap and portable. dotRows calls `prepare*`
+// once per call (per chunk of columns) to turn the activation codes into
+// Int16 "coefficient" vectors on the stack; every weight row is then
+// processed with plain 16-bit lane arithmetic (multiply, add, shift), which
+// LLVM maps 1:1 to AVX2 (vpmullw/vpaddw/vpsrlw) and NEON (mul/add/ushr):
+//
+// 4-bit codes. Load the 16 code bytes of a block as eight UInt16 words; word
+// j holds e0 = code(2j) | h0 = code(2j+16) << 4 | e1 = code(2j+1) << 8 |
+// h1 = code(2j+17) << 12. With a = activation codes, α = a(2j), β = a(2j+16),
+// γ = a(2j+1), δ = a(2j+17), the identity
+//   e0 α + h0 β + e1 γ + h1 δ
+//     = w α + (w >> 4)(β - 16α) + (w >> 8)(γ - 16β) + (w >> 12)(δ - 16γ)
+// holds exactly over the integers, hence modulo 2^16, and the left side
+// fits in Int16 (|.| <= 4 * 15 * 128), so four vpmullw on the raw words give
+// it with no masking. Two blocks share one 256-bit vector (lanes 0..7 the
+// first block, 8..15 the second). Adjacent lanes are then summed into Int32
+// (`pairSumNarrow`), converted to Float and scaled per block.
+// q4_0's codes are e - 8: the prepared vector K adds -8(α+β+γ+δ) per lane.
+//
+// 5-bit codes add 16 * (the qh bit) per element. For lane j the bits
+// (2j, 2j+1) of qh's low half are v = ((lo16 * 2^(14-2j)) mod 2^16) >> 14,
+// and b(2j) α + b(2j+1) γ = v α + (v >> 1)(γ - 2α); the same for the high
+// half with β, δ. The factors 16 are folded into the prepared vectors.
+//
+// 8-bit codes. Load 32 code bytes as sixteen Int16 words w; lane j holds
+// codes s0 = code(2j) (low byte) and s1 = code(2j+1) (high byte), to be
+// multiplied by α = a(2j), β = a(2j+1). Flipping the top bit of the low
+// byte, x = w ^ 0x0080 = 256 s1 + (s0 + 128) exactly, and x >> 8 = s1, so
+//   s0 α + s1 β = x α + (x >> 8)(β - 256α) - 128α,
+// two multiplies and one shift per lane (sign-extending both bytes would
+// take three shifts, and shifts are what limits this loop on x86).
+// |s0 α + s1 β| <= 2 * 128 * 127 fits in Int16 because the prepared
+// activation is clamped to [-127, 127] (our quantizer never makes -128).
+// Adjacent lanes are then summed exactly into Int32 with one more shift:
+// the prepared constant also adds 0x8000 to every even lane, which makes
+// the low half of each 32-bit lane an unsigned t(2i) + 32768, so
+// t(2i) + t(2i+1) = (v >> 16) + (v & 0xFFFF) - 32768.
+//
+// Why not vpmaddubsw/vpmaddwd, as ggml? Portable Swift has no such
+// operation. LLVM does match a multiply-add of adjacent lanes to vpmaddwd
+// when both operands come straight from memory, but inside these loops it
+// fell back to scalar code in every variant tried, so the kernels use only
+// lane-wise 16-bit arithmetic, which always vectorises, on x86 and on NEON.
+
+// MARK: - Prepared activation layouts (offsets inside the scratch buffer)
+
+/// Scratch layout for 4- and 5-bit weights: per pair of
+/// blocks `stride` bytes of SIMD16<UInt16> coefficient vectors (lanes 0..7
+/// the first block, 8..15 the second), then 32 bytes of scales per pair:
+/// q4_1/q5_1 [d_y0, 0, d_y1, 0] and [0, s_y0, 0, s_y1]; q4_0/q5_0
+/// [d_y0, d_y1, 0, 0]. These shapes match the weight-side code in
+/// `rowPairs`, chosen among several by measurement: LLVM lowers the
+/// conversions and shuffles of other shapes into noticeably slower code.
+struct PairLayout {
+  /// Vectors per pair: C0..C3, then K (the _0 types), then E0..E3 (5-bit
+  /// types).
+  let vectors: Int
+  let pairs: Int
+  var stride: Int { vectors * 32 }
+  var scalesOffset: Int { pairs * stride }
+  var bytes: Int { scalesOffset + pairs * 32 }
+
+  init(bits: Int, hasMin: Bool, blocks: Int) {
+    vectors = 4 + (hasMin ? 0 : 1) + (bits == 5 ? 4 : 0)
+    pairs = (blocks + 1) / 2
+  }
+
+  /// The largest even number of blocks whose layout fits in `scratchBytes`.
+  static func maxBlocks(bits: Int, hasMin: Bool) -> Int {
+    let perPair = PairLayout(bits: bits, hasMin: hasMin, blocks: 2).bytes
+    return ((scratchBytes) / perPair) * 2
+  }
+}
+
+/// Scratch layout for q8_0 weights: per block three SIMD16<Int16>, α,
+/// β - 256α and -128α + (0x8000 in even lanes) with α, β the even and odd
+/// activation codes clamped to [-127, 127]; then one Float d_y per block.
+enum Q8Layout {
+  static let stride = 96
+  static func scalesOffset(blocks: Int) -> Int { stride * blocks }
+  static let maxBlocks = scratchBytes / (stride + 4)
+}
+
+enum QuantDot {
+  // MARK: - Preparation (once per call)
+
+  /// The activation codes of one q8 block as Int16 lanes j = 0..<8:
+  /// (α, γ, β, δ) = codes (2j, 2j+1, 2j+16, 2j+17).
+  @inline(__always)
+  static func codeQuads(_ qs: UnsafeRawPointer) -> (SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>, SIMD8<Int16>) {
+    let first = qs.loadUnaligned(as: SIMD8<Int16>.self)  // codes 0..<16, two per lane
+    let second = qs.loadUnaligned(fromByteOffset: 16, as: SIMD8<Int16>.self)  // codes 16..<32
+    return ((first &<< 8) &>> 8, first &>> 8, (second &<< 8) &>> 8, second &>> 8)
+  }
+
+  /// Fills the `PairLayout` for `blocks` activation blocks: q8_1 when
+  /// `hasMin` (weights q4_1/q5_1), else q8_0 (weights q4_0/q5_0).
+  @inline(never)
+  static func preparePairs(
+    _ act: UnsafeRawPointer, blocks: Int, bits: Int, hasMin: Bool, into scratch: UnsafeMutableRawPointer
+  ) {
+    let layout = PairLayout(bits: bits, hasMin: hasMin, blocks: blocks)
+    let actBytes = hasMin ? BlockLayout.q8_1Bytes : BlockLayout.q8_0Bytes
+    let qs = hasMin ? BlockLayout.q8_1Qs : BlockLayout.q8_0Qs
+    let offset: Int16 = bits == 4 ? 8 : 16  // code bias of the _0 types
+    for b in 0..<(2 * layout.pairs) {
+      let base = scratch + (b >> 1) * layout.stride + 16 * (b & 1)
+      var c0 = SIMD8<Int16>(), c1 = SIMD8<Int16>(), c2 = SIMD8<Int16>(), c3 = SIMD8<Int16>()
+      var k = SIMD8<Int16>()
+      var e0 = SIMD8<Int16>(), e1 = SIMD8<Int16>(), e2 = SIMD8<Int16>(), e3 = SIMD8<Int16>()
+      var d: Float = 0, s: Float = 0
+      if b < blocks {  // else: the missing half of an odd last pair stays zero
+        let y = act + b * actBytes
+        let (alpha, gamma, beta, delta) = codeQuads(y + qs)
+        c0 = alpha
+        c1 = beta &- alpha &<< 4
+        c2 = gamma &- beta &<< 4
+        c3 = delta &- gamma &<< 4
+        k = (alpha &+ beta &+ gamma &+ delta) &* -offset
+        e0 = alpha &<< 4
+        e1 = (gamma &- alpha &<< 1) &<< 4
+        e2 = beta &<< 4
+        e3 = (delta &- beta &<< 1) &<< 4
+        d = Float(Float16(bitPattern: y.loadUnaligned(as: UInt16.self)))
+        if hasMin { s = Float(Float16(bitPattern: y.loadUnaligned(fromByteOffset: BlockLayout.q8_1S, as: UInt16.self))) }
+      }
+      base.storeBytes(of: c0, as: SIMD8<Int16>.self)
+      base.storeBytes(of: c1, toByteOffset: 32, as: SIMD8<Int16>.self)
+      base.storeBytes(of: c2, toByteOffset: 64, as: SIMD8<Int16>.self)
+      base.storeBytes(of: c3, toByteOffset: 96, as: SIMD8<Int16>.self)
+      var next = 128
+      if !hasMin {
+        base.storeBytes(of: k, toByteOffset: next, as: SIMD8<Int16>.self)
+        next += 32
+      }
+      if bits == 5 {
+        base.storeBytes(of: e0, toByteOffset: next, as: SIMD8<Int16>.self)
+        base.storeBytes(of: e1, toByteOffset: next + 32, as: SIMD8<Int16>.self)
+        base.storeBytes(of: e2, toByteOffset: next + 64, as: SIMD8<Int16>.self)
+        base.storeBytes(of: e3, toByteOffset: next + 96, as: SIMD8<Int16>.self)
+      }
+      let scales = scratch + layout.scalesOffset + 32 * (b >> 1)
+      if hasMin {  // [d_y0, 0, d_y1, 0], [0, s_y0, 0, s_y1]
+        scales.storeBytes(of: SIMD2<Float>(d, 0), toByteOffset: 8 * (b & 1), as: SIMD2<Float>.self)
+        scales.storeBytes(of: SIMD2<Float>(0, s), toByteOffset: 16 + 8 * (b & 1), as: SIMD2<Float>.self)
+      } else {  // [d_y0, d_y1, 0, 0]
+        scales.storeBytes(of: d, toByteOffset: 4 * (b & 1), as: Float.self)
+        scales.storeBytes(of: SIMD2<Float>(), toByteOffset: 8, as: SIMD2<Float>.self)
+      }
+    }
+  }
+
+  /// -128 -> -127 in lanes holding sign-extended bytes (keeps the q8_0
+  /// kernel's Int16 sums in range), with whole-vector arithmetic: t = v + 128
+  /// is 0 only for -128, and (t - 1) >> 15 is then -1, else 0.
+  @inline(__always)
+  static func clampMinus128(_ v: SIMD16<Int16>) -> SIMD16<Int16> {
+    v &- (((v &+ 128) &- 1) &>> 15)
+  }
+
+  /// Fills the `Q8Layout` for `blocks` q8_0 activation blocks.
+  @inline(never)
+  static func prepareQ8(_ act: UnsafeRawPointer, blocks: Int, into scratch: UnsafeMutableRawPointer) {
+    let scales = scratch + Q8Layout.scalesOffset(blocks: blocks)
+    for b in 0..<blocks {
+      let y = act + b * BlockLayout.q8_0Bytes
+      let w = y.loadUnaligned(fromByteOffset: BlockLayout.q8_0Qs, as: SIMD16<Int16>.self)
+      let even = clampMinus128((w &<< 8) &>> 8), odd = clampMinus128(w &>> 8)
+      let base = scratch + Q8Layout.stride * b
+      base.storeBytes(of: even, as: SIMD16<Int16>.self)
+      base.storeBytes(of: odd &- even &<< 8, toByteOffset: 32, as: SIMD16<Int16>.self)
+      let evenLanes = SIMD16<Int16>(-32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0, -32768, 0)
+      base.storeBytes(of: even &* -128 &+ evenLanes, toByteOffset: 64, as: SIMD16<Int16>.self)
+      scales.storeBytes(of: Float(Float16(bitPattern: y.loadUnaligned(as: UInt16.self))), toByteOffset: 4 * b, as: Float.self)
+    }
+  }
+
+  // MARK: - Kernels (once per row)
+
+  /// The 4-bit identity for a pair of blocks: x holds the code words of
+  /// both blocks, c the pair's coefficient vectors. Lanes stay Int16.
+  @inline(__always)
+  static func pairDot4(_ x: SIMD16<UInt16>, _ c: UnsafeRawPointer, hasMin: Bool) -> SIMD16<UInt16> {
+    var t = x &* c.loadUnaligned(as: SIMD16<UInt16>.self)
+    t &+= (x &>> 4) &* c.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
+    t &+= (x &>> 8) &* c.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
+    t &+= (x &>> 12) &* c.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
+    if !hasMin { t &+= c.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt16>.self) }
+    return t
+  }
+
+  /// The fifth-bit terms of a pair of 5-bit blocks: lo/hi are the low and
+  /// high 16 bits of each block's qh, splatted over that block's 8 lanes.
+  @inline(__always)
+  static func pairHighBits(_ lo: SIMD16<UInt16>, _ hi: SIMD16<UInt16>, _ e: UnsafeRawPointer) -> SIMD16<UInt16> {
+    // Lane j (of each block half) moves bits 2j and 2j+1 to the top.
+    let shift = SIMD16<UInt16>(
+      1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1,
+      1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)
+    let vl = (lo &* shift) &>> 14
+    let vh = (hi &* shift) &>> 14
+    var t = vl &* e.loadUnaligned(as: SIMD16<UInt16>.self)
+    t &+= (vl &>> 1) &* e.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
+    t &+= vh &* e.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
+    t &+= (vh &>> 1) &* e.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
+    return t
+  }
+
+  /// One row segment of `blocks` 4- or 5-bit blocks against a prepared
+  /// activation (`PairLayout`). `bits` and `hasMin` are constants after
+  /// inlining into the per-type entry points.
+  @inline(__always)
+  static func rowPairs(
+    _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, blocks: Int, bits: Int, hasMin: Bool
+  ) -> Float {
+    let layout = PairLayout(bits: bits, hasMin: hasMin, blocks: blocks)
+    let blockBytes: Int, qsOffset: Int, qhOffset: Int
+    switch (bits, hasMin) {
+    case (4, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_0Bytes, BlockLayout.q4_0Qs, 0)
+    case (4, true): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_1Bytes, BlockLayout.q4_1Qs, 0)
+    case (5, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_0Bytes, BlockLayout.q5_0Qs, BlockLayout.q5_0Qh)
+    default: (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_1Bytes, BlockLayout.q5_1Qs, BlockLayout.q5_1Qh)
+    }
+    let eOffset = hasMin ? 128 : 160
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+    var mins = SIMD4<Float>()
+
+    // One pair (or, with `single`, a last block without a partner: its
+    // lanes are zero and nothing is read past the row).
+    @inline(__always)
+    func pair(_ p: Int, single: Bool, _ acc: inout SIMD8<Float>) {
+      let wb = w + p &* (2 &* blockBytes)
+      let c = prep + (p &* layout.stride)
+      let scales = prep + (layout.scalesOffset &+ 32 &* p)
+      // d_x (and m_x) of both blocks to Float, times d_y (and s_y).
+      let scale: SIMD8<Float>
+      if hasMin {
+        let dm0 = wb.loadUnaligned(as: UInt32.self)
+        let dm1: UInt32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt32.self)
+        let dm = halfToFloat(unsafeBitCast(SIMD2<UInt32>(dm0, dm1), to: SIMD4<UInt16>.self))
+        let f = dm * scales.loadUnaligned(as: SIMD4<Float>.self)
+        mins = mins.addingProduct(dm, scales.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self))
+        scale = splatHalves(f[0], f[2])
+      } else {
+        let d0 = wb.loadUnaligned(as: UInt16.self)
+        let d1: UInt16 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt16.self)
+        let f = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0)) * scales.loadUnaligned(as: SIMD4<Float>.self)
+        scale = splatHalves(f[0], f[1])
+      }
+      let lowWords = wb.loadUnaligned(fromByteOffset: qsOffset, as: SIMD8<UInt16>.self)
+      let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
+      var t = pairDot4(SIMD16(lowHalf: lowWords, highHalf: highWords), c, hasMin: hasMin)
+      if bits == 5 {
+        let qh0 = wb.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self)
+        let qh1: UInt32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes &+ qhOffset, as: UInt32.self)
+        let lo = SIMD16<UInt16>(
+          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0)),
+          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1)))
+        let hi = SIMD16<UInt16>(
+          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0 &>> 16)),
+          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1 &>> 16)))
+        t &+= pairHighBits(lo, hi, c + eOffset)
+      }
+      let sums = intToFloat(pairSumNarrow(t))
+      acc = acc.addingProduct(sums, scale)
+    }
+
+    // One pair per iteration (LLVM unrolls by itself; unrolling by hand made
+    // its SLP vectoriser merge the scale code of two pairs into shuffles).
+    let fullPairs = blocks >> 1
+    var p = 0
+    while p < fullPairs {
+      pair(p, single: false, &acc0)
+      p &+= 1
+    }
+    if blocks & 1 != 0 { pair(fullPairs, single: true, &acc1) }
+    return reduce(acc0 + acc1) + (hasMin ? reduce(mins) : 0)
+  }
+
+  /// One row segment of `blocks` q8_0 blocks against `prepareQ8`'s layout.
+  @inline(__always)
+  static func rowQ8(_ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, blocks: Int) -> Float {
+    let scales = prep + Q8Layout.scalesOffset(blocks: blocks)
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+
+    @inline(__always)
+    func block(_ b: Int, _ acc: inout SIMD8<Float>) {
+      let wb = w + b &* BlockLayout.q8_0Bytes
+      let x = wb.loadUnaligned(fromByteOffset: BlockLayout.q8_0Qs, as: SIMD16<Int16>.self)
+      let a = prep + (Q8Layout.stride &* b)
+      let xf = x ^ 0x0080
+      var t = xf &* a.loadUnaligned(as: SIMD16<Int16>.self)
+      t &+= (xf &>> 8) &* a.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+      t &+= a.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int16>.self)
+      let d = Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self)))
+        * scales.loadUnaligned(fromByteOffset: 4 &* b, as: Float.self)
+      let v = unsafeBitCast(t, to: SIMD8<Int32>.self)
+      acc = acc.addingProduct(intToFloat((v &>> 16) &+ (v & 0xFFFF) &- 32768), SIMD8(repeating: d))
+    }
+
+    var b = 0
+    while b &+ 2 <= blocks {
+      block(b, &acc0)
+      block(b &+ 1, &acc1)
+      b &+= 2
+    }
+    if b < blocks { block(b, &acc0) }
+    return reduce(acc0 + acc1)
+  }
+}

@@ -1,0 +1,209 @@
+// The matrix-vector entry points. The activation is first "prepared" into a
+// kernel-friendly layout (Int16 coefficient vectors for the quantized types,
+// f32 for f16/bf16; see DotQuantized.swift), then one row kernel runs over
+// every row; the type is dispatched once per call. `dotRows` prepares into
+// a stack buffer; callers that multiply several matrices (or several row
+// ranges, one per thread) by the same activation can prepare once into their
+// own buffer and call `dotRowsPrepared`. No allocation on either path.
+
+extension QuantKernels {
+  /// Matrix-vector core: `out[r] = dot(weight row r, activation)` for
+  /// r in 0..<rows.
+  /// - Parameters:
+  ///   - type: the weight type; must satisfy `isSupported` (other types
+  ///     write zeros).
+  ///   - weights: `rows` rows, each `rowStride` bytes apart, each `cols`
+  ///     elements of `type`. Any alignment.
+  ///   - activation: `cols` elements already in `activationType(for: type)`
+  ///     format (q8 blocks as `quantize` makes them; a q8_0 code of -128,
+  ///     which `quantize` never produces, is read as -127).
+  ///   - cols: a multiple of `type.blockSize`; a partial trailing block is
+  ///     ignored.
+  ///   - out: `rows` floats.
+  /// The activation is prepared once per call, which costs about as much as
+  /// one row: call it with many rows at once (or use `dotRowsPrepared`).
+  public static func dotRows(
+    _ type: GGMLType, weights: UnsafeRawPointer, rowStride: Int, rows: Int,
+    activation: UnsafeRawPointer, cols: Int, out: UnsafeMutablePointer<Float>
+  ) {
+    guard rows > 0 else { return }
+    guard isSupported(type) else {
+      for r in 0..<rows { out[r] = 0 }
+      return
+    }
+    let blocks = Swift.max(0, cols / type.blockSize)
+    if type == .f32 {  // already in kernel format
+      rowsPrepared(type, weights, rowStride, rows, activation, blocks, out, accumulate: false)
+      return
+    }
+    let needed = preparedBytes(type, blocks: blocks)
+    if needed <= smallScratchBytes {
+      withSmallScratch { scratch in
+        prepare(type, activation, blocks: blocks, into: scratch)
+        rowsPrepared(type, weights, rowStride, rows, UnsafeRawPointer(scratch), blocks, out, accumulate: false)
+      }
+      return
+    }
+    // Columns in chunks that fit the large stack buffer (one chunk for every
+    // matrix of the models we target).
+    let chunk = maxPreparedBlocks(type)
+    let actBytes = activationType(for: type).blockBytes
+    withScratch { scratch in
+      var c0 = 0
+      repeat {
+        let n = Swift.min(chunk, blocks &- c0)
+        prepare(type, activation + c0 &* actBytes, blocks: n, into: scratch)
+        rowsPrepared(type, weights + c0 &* type.blockBytes, rowStride, rows, UnsafeRawPointer(scratch), n, out,
+                     accumulate: c0 > 0)
+        c0 &+= n
+      } while c0 < blocks
+    }
+  }
+
+  /// Bytes `prepareActivation` writes for `cols` columns of weights of
+  /// `type` (0 for unsupported types).
+  public static func preparedActivationBytes(_ type: GGMLType, cols: Int) -> Int {
+    guard isSupported(type), cols > 0 else { return 0 }
+    return preparedBytes(type, blocks: cols / type.blockSize)
+  }
+
+  /// Converts an activation (`cols` elements in `activationType(for: type)`
+  /// format) into the layout `dotRowsPrepared` reads.
+  /// - Parameter buffer: `preparedActivationBytes(type, cols:)` bytes, any
+  ///   alignment (64-byte aligned is fastest).
+  public static func prepareActivation(
+    _ type: GGMLType, _ activation: UnsafeRawPointer, cols: Int, into buffer: UnsafeMutableRawPointer
+  ) {
+    guard isSupported(type), cols > 0 else { return }
+    prepare(type, activation, blocks: cols / type.blockSize, into: buffer)
+  }
+
+  /// `dotRows` with an activation already converted by `prepareActivation`
+  /// (same `type` and `cols`). Safe to call from several threads at once on
+  /// the same prepared buffer.
+  public static func dotRowsPrepared(
+    _ type: GGMLType, weights: UnsafeRawPointer, rowStride: Int, rows: Int,
+    prepared: UnsafeRawPointer, cols: Int, out: UnsafeMutablePointer<Float>
+  ) {
+    guard rows > 0 else { return }
+    guard isSupported(type) else {
+      for r in 0..<rows { out[r] = 0 }
+      return
+    }
+    rowsPrepared(type, weights, rowStride, rows, prepared, Swift.max(0, cols / type.blockSize), out, accumulate: false)
+  }
+
+  // MARK: - Dispatch
+
+  static func preparedBytes(_ type: GGMLType, blocks: Int) -> Int {
+    switch type {
+    case .f32, .f16, .bf16: return 4 * blocks
+    case .q4_0: return PairLayout(bits: 4, hasMin: false, blocks: blocks).bytes
+    case .q4_1: return PairLayout(bits: 4, hasMin: true, blocks: blocks).bytes
+    case .q5_0: return PairLayout(bits: 5, hasMin: false, blocks: blocks).bytes
+    case .q5_1: return PairLayout(bits: 5, hasMin: true, blocks: blocks).bytes
+    case .q8_0: return Q8Layout.scalesOffset(blocks: blocks) + 4 * blocks
+    default: return 0
+    }
+  }
+
+  /// The most blocks whose prepared layout fits `scratchBytes` (even, so
+  /// chunks split at pair boundaries).
+  static func maxPreparedBlocks(_ type: GGMLType) -> Int {
+    switch type {
+    case .f16, .bf16: return scratchBytes / 4
+    case .q4_0: return PairLayout.maxBlocks(bits: 4, hasMin: false)
+    case .q4_1: return PairLayout.maxBlocks(bits: 4, hasMin: true)
+    case .q5_0: return PairLayout.maxBlocks(bits: 5, hasMin: false)
+    case .q5_1: return PairLayout.maxBlocks(bits: 5, hasMin: true)
+    default: return Q8Layout.maxBlocks & ~1
+    }
+  }
+
+  static func prepare(_ type: GGMLType, _ activation: UnsafeRawPointer, blocks: Int, into buffer: UnsafeMutableRawPointer) {
+    switch type {
+    case .f32: buffer.copyMemory(from: activation, byteCount: 4 &* blocks)
+    case .f16: FloatDot.widenActivation(activation, count: blocks, bf16: false, into: buffer)
+    case .bf16: FloatDot.widenActivation(activation, count: blocks, bf16: true, into: buffer)
+    case .q4_0: QuantDot.preparePairs(activation, blocks: blocks, bits: 4, hasMin: false, into: buffer)
+    case .q4_1: QuantDot.preparePairs(activation, blocks: blocks, bits: 4, hasMin: true, into: buffer)
+    case .q5_0: QuantDot.preparePairs(activation, blocks: blocks, bits: 5, hasMin: false, into: buffer)
+    case .q5_1: QuantDot.preparePairs(activation, blocks: blocks, bits: 5, hasMin: true, into: buffer)
+    case .q8_0: QuantDot.prepareQ8(activation, blocks: blocks, into: buffer)
+    default: break
+    }
+  }
+
+  /// out[r] (+)= row kernel over `blocks` blocks, for every row.
+  static func rowsPrepared(
+    _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
+    _ blocks: Int, _ out: UnsafeMutablePointer<Float>, accumulate: Bool
+  ) {
+    switch type {
+    case .f32: rowsF32(w, stride, rows, prep, blocks, out, accumulate)
+    case .f16: rowsF16(w, stride, rows, prep, blocks, out, accumulate)
+    case .bf16: rowsBF16(w, stride, rows, prep, blocks, out, accumulate)
+    case .q4_0: rowsQ4_0(w, stride, rows, prep, blocks, out, accumulate)
+    case .q4_1: rowsQ4_1(w, stride, rows, prep, blocks, out, accumulate)
+    case .q5_0: rowsQ5_0(w, stride, rows, prep, blocks, out, accumulate)
+    case .q5_1: rowsQ5_1(w, stride, rows, prep, blocks, out, accumulate)
+    case .q8_0: rowsQ8_0(w, stride, rows, prep, blocks, out, accumulate)
+    default: break
+    }
+  }
+
+  // One non-inlined row loop per type: each kernel is compiled for its type
+  // alone and is easy to find in `-emit-assembly` output and in profiles.
+
+  @inline(__always)
+  static func forEachRow(
+    _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ out: UnsafeMutablePointer<Float>, _ accumulate: Bool,
+    _ row: (UnsafeRawPointer) -> Float
+  ) {
+    if accumulate {
+      for r in 0..<rows { out[r] += row(w + r &* stride) }
+    } else {
+      for r in 0..<rows { out[r] = row(w + r &* stride) }
+    }
+  }
+
+  @inline(never)
+  static func rowsF32(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { FloatDot.rowF32($0, a, count: n) }
+  }
+
+  @inline(never)
+  static func rowsF16(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { FloatDot.rowHalf($0, a, count: n, bf16: false) }
+  }
+
+  @inline(never)
+  static func rowsBF16(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { FloatDot.rowHalf($0, a, count: n, bf16: true) }
+  }
+
+  @inline(never)
+  static func rowsQ4_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { QuantDot.rowPairs($0, p, blocks: n, bits: 4, hasMin: false) }
+  }
+
+  @inline(never)
+  static func rowsQ4_1(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { QuantDot.rowPairs($0, p, blocks: n, bits: 4, hasMin: true) }
+  }
+
+  @inline(never)
+  static func rowsQ5_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { QuantDot.rowPairs($0, p, blocks: n, bits: 5, hasMin: false) }
+  }
+
+  @inline(never)
+  static func rowsQ5_1(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { QuantDot.rowPairs($0, p, blocks: n, bits: 5, hasMin: true) }
+  }
+
+  @inline(never)
+  static func rowsQ8_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { QuantDot.rowQ8($0, p, blocks: n) }
+  }
+}
