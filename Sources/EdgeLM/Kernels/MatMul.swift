@@ -33,14 +33,25 @@ public struct WeightMatrix {
 
 /// Scratch space for converted activations, sized for the largest product.
 public final class MatMulScratch {
-  let buffer: AlignedBuffer<UInt8>
+  /// (maxBatch, maxCols * 4) activations in the weight type's dot format.
+  let converted: AlignedBuffer<UInt8>
+  /// (maxBatch, preparedStride) converted activations in the kernels'
+  /// prepared layout (for batches: prepared once, read by every tile).
+  let prepared: AlignedBuffer<UInt8>
+  let preparedStride: Int
 
   /// - Parameters:
   ///   - maxCols: the largest input width of any product.
   ///   - maxBatch: the largest number of activation rows.
   public init(maxCols: Int, maxBatch: Int) throws(EdgeLMError) {
-    // Widest activation format is f32 (4 bytes per element).
-    buffer = try AlignedBuffer<UInt8>.allocate(count: maxCols * 4 * maxBatch + 64)
+    // The widest activation format is f32 (4 bytes per element).
+    converted = try AlignedBuffer<UInt8>.allocate(count: maxCols * 4 * maxBatch + 64)
+    var widest = 0
+    for t in [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1] {
+      widest = max(widest, QuantKernels.preparedActivationBytes(t, cols: maxCols))
+    }
+    preparedStride = (widest + 63) & ~63
+    prepared = try AlignedBuffer<UInt8>.allocate(count: preparedStride * maxBatch + 64)
   }
 }
 
@@ -66,7 +77,7 @@ public enum MatMul {
       act = UnsafeRawPointer(input)
     } else {
       // (batch, actRowBytes) converted activations.
-      let dst = scratch.buffer.raw
+      let dst = scratch.converted.raw
       if batch >= 4 {
         pool.parallelFor(batch) { range in
           for t in range {
@@ -91,6 +102,16 @@ public enum MatMul {
       }
       return
     }
+    // Prepare every activation row once; each tile of weight rows then
+    // passes over all of them while it is in cache.
+    let prepared = scratch.prepared.raw
+    let stride = scratch.preparedStride
+    let type = weight.type
+    pool.parallelFor(batch) { range in
+      for t in range {
+        QuantKernels.prepareActivation(type, act + t * actRowBytes, cols: cols, into: prepared + t * stride)
+      }
+    }
     let tiles = (rows + rowTile - 1) / rowTile
     pool.parallelFor(tiles) { tileRange in
       for tile in tileRange {
@@ -98,9 +119,9 @@ public enum MatMul {
         let n = min(rowTile, rows - r0)
         let w = weight.data + r0 * weight.rowStride
         for t in 0..<batch {
-          QuantKernels.dotRows(
-            weight.type, weights: w, rowStride: weight.rowStride, rows: n,
-            activation: act + t * actRowBytes, cols: cols,
+          QuantKernels.dotRowsPrepared(
+            type, weights: w, rowStride: weight.rowStride, rows: n,
+            prepared: prepared + t * stride, cols: cols,
             out: output + t * outputStride + r0)
         }
       }
