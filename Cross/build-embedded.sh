@@ -33,16 +33,20 @@ case "$target" in
 esac
 unicode="$embedded_lib/$triple/libswiftUnicodeDataTables.a"
 
+"$cc" -c -O2 -fPIC -std=gnu11 -I Sources/CEdgeSys/include Sources/CEdgeSys/shim.c -o "$out/shim.o"
 core_sources=$(find Sources/EdgeLM -name '*.swift' | sort)
 swiftc "${common[@]}" "${tflags[@]}" -parse-as-library -module-name EdgeLM \
   -emit-module -emit-module-path "$out/EdgeLM.swiftmodule" \
   -c $core_sources -o "$out/EdgeLM.o"
-"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$unicode" \
-  "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so
+# Only the edgelm_* functions of Include/edgelm.h are exported.
+"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
+  "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so \
+  -Wl,--version-script=Cross/libedgelm.map -Wl,--gc-sections
 
 cli_sources=$(find Sources/edgelm -name '*.swift' | sort)
 swiftc "${common[@]}" "${tflags[@]}" -module-name edgelm -I "$out" \
   -c $cli_sources -o "$out/edgelm_cli.o"
-"$cc" -o "$out/edgelm" "$out/edgelm_cli.o" "$out/EdgeLM.o" "$unicode" \
+"$cc" -o "$out/edgelm" "$out/edgelm_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
   "${ldpath[@]}" -ljson-c -lm -lpthread
+cp Include/edgelm.h "$out/"
 echo "built $out/libedgelm.so and $out/edgelm ($target)"

@@ -77,4 +77,11 @@ static inline int64_t edgelm_sys_regular_file_size(const char *path) {
   return (int64_t)st.st_size;
 }
 
+/* The per-thread last-error message behind edgelm_last_error() (shim.c):
+ * C's _Thread_local, which Embedded Swift cannot declare. Hidden: not part
+ * of the library's exported API. */
+#define EDGELM_SYS_HIDDEN __attribute__((visibility("hidden")))
+EDGELM_SYS_HIDDEN void edgelm_sys_set_last_error(const char *message, size_t length);
+EDGELM_SYS_HIDDEN const char *edgelm_sys_last_error(void);
+
 #endif

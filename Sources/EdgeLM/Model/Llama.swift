@@ -77,6 +77,7 @@ extension LlamaWeights {
     let scale = 1 / Float(c.headDim).squareRoot()
 
     for (l, layer) in layers.enumerated() {
+      if s.cancel.isSet { return }
       Norm.rmsRows(x, weight: layer.attentionNorm.pointer, rows: n, count: dim, stride: dim, eps: c.rmsEpsilon, out: xb)
       s.multiply(layer.wq, xb, n, q)
       s.multiply(layer.wk, xb, n, k)

@@ -15,6 +15,7 @@ final class ForwardState {
   let pool: ThreadPool
   let kv: KVCache
   let maxBatch: Int
+  let cancel = CancelFlag()
 
   let x: AlignedBuffer<Float>     // (maxBatch, dim)
   let xb: AlignedBuffer<Float>    // (maxBatch, max(dim, qDim))

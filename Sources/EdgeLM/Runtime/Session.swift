@@ -3,6 +3,15 @@
 
 import Synchronization
 
+/// A cancellation request, set from any thread and polled by the forward
+/// pass between layers, so it takes effect within a fraction of one batch.
+final class CancelFlag {
+  private let flag = Atomic<Bool>(false)
+  var isSet: Bool { flag.load(ordering: .relaxed) }
+  func set() { flag.store(true, ordering: .relaxed) }
+  func clear() { flag.store(false, ordering: .relaxed) }
+}
+
 public struct SessionOptions {
   /// Positions the KV cache holds; 0 = min(model's trained length, 2048).
   public var contextLength: Int = 0
@@ -26,7 +35,6 @@ public final class Session {
   /// Number of positions filled in the KV cache (llama.cpp's n_past).
   public private(set) var position = 0
   let state: ForwardState
-  private let cancelRequested = Atomic<Bool>(false)
 
   /// - Throws: `.invalidArgument` for a context length or thread count out of
   ///   range, `.outOfMemory` if the buffers cannot be allocated.
@@ -59,9 +67,13 @@ public final class Session {
   }
 
   /// Asks a running `evaluate` or generation to stop; safe from any thread.
-  public func cancel() { cancelRequested.store(true, ordering: .relaxed) }
-  func clearCancel() { cancelRequested.store(false, ordering: .relaxed) }
-  var isCancelled: Bool { cancelRequested.load(ordering: .relaxed) }
+  /// It takes effect at the next layer boundary (a fraction of one token's
+  /// work), also in the middle of a long prompt.
+  public func cancel() { state.cancel.set() }
+
+  /// Forgets a cancellation that arrived while nothing was running (called
+  /// when a C API call starts, as sqlite3_interrupt is a no-op when idle).
+  public func clearCancellation() { state.cancel.clear() }
 
   /// Evaluates `tokens` at the next positions, in batches.
   /// - Returns: logits, (1, vocab) for `.last` or (tokens.count, vocab) for
@@ -89,14 +101,16 @@ public final class Session {
     var done = 0
     try tokens.withUnsafeBufferPointer { (buffer) throws(EdgeLMError) in
       while done < buffer.count {
-        if isCancelled {
-          clearCancel()
-          throw EdgeLMError(.cancelled, "evaluation cancelled after \(done) of \(buffer.count) tokens")
-        }
         let n = min(state.maxBatch, buffer.count - done)
         let isLast = done + n == buffer.count
         model.forward(state, tokens: buffer.baseAddress! + done, batch: n, start: position,
                       logitRows: isLast ? rows : .none)
+        if state.cancel.isSet {
+          // The cut-short batch is not counted: its cache rows are garbage
+          // that the next evaluation overwrites.
+          state.cancel.clear()
+          throw EdgeLMError(.cancelled, "evaluation cancelled after \(done) of \(buffer.count) tokens")
+        }
         position += n
         done += n
       }

@@ -1,0 +1,80 @@
+// The objects behind the C API's opaque handles, and the helpers every thunk
+// uses: handle conversion and the thread-local last error.
+
+import CEdgeSys
+
+/// Behind `edgelm_config *`.
+final class ConfigHandle {
+  let config: RuntimeConfig
+  init(_ config: RuntimeConfig) { self.config = config }
+}
+
+/// Behind `edgelm_model *`.
+final class ModelHandle {
+  let model: Model
+  /// NUL-terminated architecture name, alive as long as the model.
+  let architecture: UnsafeMutablePointer<CChar>
+  init(_ model: Model) {
+    self.model = model
+    let name = Array(model.config.architecture.name.utf8)
+    architecture = .allocate(capacity: name.count + 1)
+    for (i, b) in name.enumerated() { architecture[i] = CChar(bitPattern: b) }
+    architecture[name.count] = 0
+  }
+  deinit { architecture.deallocate() }
+}
+
+/// Behind `edgelm_session *`.
+final class SessionHandle {
+  let session: Session
+  var sampler: Sampler
+  let sampling: SamplingConfig
+  var stats = GenerationStats()
+  var hasLogits = false
+  init(_ session: Session, sampling: SamplingConfig) {
+    self.session = session
+    self.sampling = sampling
+    sampler = Sampler(sampling)
+  }
+}
+
+enum CAPI {
+  /// Records `message` as the calling thread's last error.
+  static func setError(_ message: String) {
+    var m = message
+    m.withUTF8 { edgelm_sys_set_last_error(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count) }
+  }
+
+  static func clearError() { edgelm_sys_set_last_error(nil, 0) }
+
+  /// Records the error and returns its status code.
+  static func fail(_ error: EdgeLMError) -> Int32 {
+    setError(error.message)
+    return error.status.rawValue
+  }
+
+  static func invalid(_ message: String) -> Int32 {
+    fail(EdgeLMError(.invalidArgument, message))
+  }
+
+  static func retain<T: AnyObject>(_ object: T) -> OpaquePointer {
+    OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+  }
+
+  static func borrow<T: AnyObject>(_ handle: OpaquePointer, as: T.Type) -> T {
+    Unmanaged<T>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+  }
+
+  static func release<T: AnyObject>(_ handle: OpaquePointer, as: T.Type) {
+    Unmanaged<T>.fromOpaque(UnsafeRawPointer(handle)).release()
+  }
+
+  /// A NUL-terminated C string as Swift text (invalid UTF-8 repaired).
+  static func string(_ p: UnsafePointer<CChar>) -> String { String(cString: p) }
+
+  /// `len` bytes at `p` (nil allowed when len is 0).
+  static func bytes(_ p: UnsafePointer<CChar>?, _ len: Int) -> [UInt8] {
+    guard let p, len > 0 else { return [] }
+    return Array(UnsafeRawBufferPointer(start: p, count: len))
+  }
+}

@@ -1,0 +1,164 @@
+// @_cdecl thunks: sessions, generation, the token loop, statistics.
+
+/// The corresponding C function is `edgelm_session_new`.
+@_cdecl("edgelm_session_new")
+public func edgelm_session_new(
+  _ model: OpaquePointer?, _ config: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+  guard let out else { return CAPI.invalid("edgelm_session_new: out is NULL") }
+  out.pointee = nil
+  guard let m = CAPI.model(model) else { return CAPI.invalid("edgelm_session_new: model is NULL") }
+  let cfg = CAPI.config(config)
+  do {
+    let session = try Session(model: m.model, config: cfg)
+    out.pointee = CAPI.retain(SessionHandle(session, sampling: cfg.sampling))
+    CAPI.clearError()
+    return 0
+  } catch {
+    return CAPI.fail(error)
+  }
+}
+
+/// The corresponding C function is `edgelm_session_free`.
+@_cdecl("edgelm_session_free")
+public func edgelm_session_free(_ session: OpaquePointer?) {
+  if let session { CAPI.release(session, as: SessionHandle.self) }
+}
+
+extension CAPI {
+  static func session(_ handle: OpaquePointer?) -> SessionHandle? {
+    guard let handle else { return nil }
+    return borrow(handle, as: SessionHandle.self)
+  }
+}
+
+/// The corresponding C function is `edgelm_session_reset`.
+@_cdecl("edgelm_session_reset")
+public func edgelm_session_reset(_ session: OpaquePointer?) -> Int32 {
+  guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_session_reset: session is NULL") }
+  s.session.reset()
+  s.sampler = Sampler(s.sampling)
+  s.hasLogits = false
+  s.stats = GenerationStats()
+  return 0
+}
+
+/// The corresponding C function is `edgelm_session_cancel`.
+@_cdecl("edgelm_session_cancel")
+public func edgelm_session_cancel(_ session: OpaquePointer?) {
+  CAPI.session(session)?.session.cancel()
+}
+
+/// The corresponding C function is `edgelm_session_n_ctx`.
+@_cdecl("edgelm_session_n_ctx")
+public func edgelm_session_n_ctx(_ session: OpaquePointer?) -> Int32 {
+  Int32(CAPI.session(session)?.session.contextLength ?? 0)
+}
+
+/// The corresponding C function is `edgelm_session_n_past`.
+@_cdecl("edgelm_session_n_past")
+public func edgelm_session_n_past(_ session: OpaquePointer?) -> Int32 {
+  Int32(CAPI.session(session)?.session.position ?? 0)
+}
+
+/// The corresponding C function is `edgelm_generate`.
+@_cdecl("edgelm_generate")
+public func edgelm_generate(
+  _ session: OpaquePointer?, _ prompt: UnsafePointer<CChar>?, _ len: Int, _ maxTokens: Int32,
+  _ fn: (@convention(c) (UnsafePointer<CChar>?, Int, Int32, UnsafeMutableRawPointer?) -> Int32)?,
+  _ user: UnsafeMutableRawPointer?
+) -> Int32 {
+  guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_generate: session is NULL") }
+  guard prompt != nil || len == 0 else { return CAPI.invalid("edgelm_generate: prompt is NULL but len is \(len)") }
+  guard len >= 0 else { return CAPI.invalid("edgelm_generate: len is too large") }
+  guard maxTokens >= 0 else { return CAPI.invalid("edgelm_generate: max_tokens \(maxTokens) is negative") }
+  s.session.clearCancellation()
+  let model = s.session.model
+  var tokens = model.tokenizer.tokenize(CAPI.bytes(prompt, len), addSpecial: s.session.position == 0, parseSpecial: true)
+  if tokens.isEmpty {
+    guard let bos = model.tokenizer.bosToken else {
+      return CAPI.fail(EdgeLMError(.invalidArgument, "edgelm_generate: the prompt is empty and the model has no BOS token"))
+    }
+    tokens = [bos]
+  }
+  guard tokens.count <= s.session.contextLength - s.session.position else {
+    return CAPI.fail(EdgeLMError(.contextFull, "edgelm_generate: the prompt has \(tokens.count) tokens but only \(s.session.contextLength - s.session.position) of \(s.session.contextLength) context positions are free"))
+  }
+  do {
+    let (stats, _) = try s.session.generate(prompt: tokens, maxTokens: Int(maxTokens), sampler: &s.sampler) { piece, token in
+      guard let fn else { return true }
+      return piece.withUnsafeBufferPointer { buffer in
+        let p = UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self)
+        return fn(p, buffer.count, token, user) == 0
+      }
+    }
+    s.stats = stats
+    s.hasLogits = true
+    CAPI.clearError()
+    return 0
+  } catch {
+    return CAPI.fail(error)
+  }
+}
+
+/// The corresponding C function is `edgelm_eval`.
+@_cdecl("edgelm_eval")
+public func edgelm_eval(_ session: OpaquePointer?, _ tokens: UnsafePointer<Int32>?, _ n: Int32) -> Int32 {
+  guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_eval: session is NULL") }
+  guard let tokens, n >= 1 else { return CAPI.invalid("edgelm_eval: need tokens != NULL and n >= 1 (n = \(n))") }
+  s.session.clearCancellation()
+  let ids = Array(UnsafeBufferPointer(start: tokens, count: Int(n)))
+  do {
+    try s.session.evaluate(ids, logits: .last)
+    for t in ids { s.sampler.accept(t) }
+    s.hasLogits = true
+    CAPI.clearError()
+    return 0
+  } catch {
+    return CAPI.fail(error)
+  }
+}
+
+/// The corresponding C function is `edgelm_logits`.
+@_cdecl("edgelm_logits")
+public func edgelm_logits(_ session: OpaquePointer?) -> UnsafePointer<Float>? {
+  guard let s = CAPI.session(session), s.hasLogits else { return nil }
+  return UnsafePointer(s.session.state.logits.pointer)
+}
+
+/// The corresponding C function is `edgelm_sample`.
+@_cdecl("edgelm_sample")
+public func edgelm_sample(_ session: OpaquePointer?, _ token: UnsafeMutablePointer<Int32>?) -> Int32 {
+  guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_sample: session is NULL") }
+  guard let token else { return CAPI.invalid("edgelm_sample: token is NULL") }
+  guard s.hasLogits else { return CAPI.invalid("edgelm_sample: no logits yet (call edgelm_eval first)") }
+  token.pointee = s.sampler.sample(UnsafePointer(s.session.state.logits.pointer), vocabSize: s.session.vocabSize)
+  return 0
+}
+
+/// The corresponding C function is `edgelm_session_stats`.
+@_cdecl("edgelm_session_stats")
+public func edgelm_session_stats(_ session: OpaquePointer?, _ stats: UnsafeMutableRawPointer?) -> Int32 {
+  guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_session_stats: session is NULL") }
+  guard let stats else { return CAPI.invalid("edgelm_session_stats: stats is NULL") }
+  // Layout of edgelm_stats (C, natural alignment): see Include/edgelm.h.
+  let size = Int(stats.load(as: UInt32.self))
+  let fullSize = 48
+  guard size >= 4 else { return CAPI.invalid("edgelm_session_stats: stats->size \(size) is too small") }
+  var fields = [UInt8](repeating: 0, count: fullSize)
+  fields.withUnsafeMutableBytes { f in
+    f.storeBytes(of: UInt32(fullSize), toByteOffset: 0, as: UInt32.self)
+    f.storeBytes(of: Int32(s.stats.promptTokens), toByteOffset: 4, as: Int32.self)
+    f.storeBytes(of: Int32(s.stats.generatedTokens), toByteOffset: 8, as: Int32.self)
+    f.storeBytes(of: s.stats.promptTokensPerSecond, toByteOffset: 16, as: Double.self)
+    f.storeBytes(of: s.stats.decodeTokensPerSecond, toByteOffset: 24, as: Double.self)
+    f.storeBytes(of: UInt64(ProcessStats.peakResidentBytes()), toByteOffset: 32, as: UInt64.self)
+    f.storeBytes(of: Int32(0), toByteOffset: 40, as: Int32.self)  // draft_tokens
+    f.storeBytes(of: Int32(0), toByteOffset: 44, as: Int32.self)  // accepted_tokens
+  }
+  // Write only as much as the caller's struct holds (older, smaller structs).
+  let n = min(size, fullSize)
+  fields.withUnsafeBytes { stats.copyMemory(from: $0.baseAddress!, byteCount: n) }
+  stats.storeBytes(of: UInt32(n), as: UInt32.self)
+  return 0
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The C ABI checks for a built libedgelm.so (host, or aarch64 under qemu):
+#  - the header compiles as C99 and as C++ with -Wall -Wextra -Werror -pedantic;
+#  - every function declared in the header is exported, and every exported
+#    symbol is prefixed edgelm_ (nm -D);
+#  - Tests/capi/test_capi.c passes against the real model, its greedy text
+#    equal to `edgelm run` for the same prompt.
+# Usage: Tests/capi/run.sh host|aarch64 BUILD_DIR
+set -euo pipefail
+target=$1
+dir=$(cd "$2" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+model=${EDGELM_MODEL_DIR:-$HOME/.cache/edgelm/models}/SmolLM2-135M-Instruct.Q4_1.gguf
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+case "$target" in
+  host) cc=gcc; cxx=g++; nm=nm; runner=() ;;
+  aarch64)
+    cc=aarch64-linux-gnu-gcc; cxx=aarch64-linux-gnu-g++; nm=aarch64-linux-gnu-nm
+    command -v "$cxx" >/dev/null || cxx=""
+    runner=(env LD_LIBRARY_PATH="$dir:/usr/lib/aarch64-linux-gnu" qemu-aarch64 -L /usr/aarch64-linux-gnu)
+    ;;
+  *) echo "error: unknown target '$target'" >&2; exit 2 ;;
+esac
+passed=0; failed=0
+check() { if [ "$2" == "$3" ]; then passed=$((passed+1)); echo "ok: $1"; else failed=$((failed+1)); echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"; fi; }
+
+flags=(-Wall -Wextra -Werror -pedantic -I "$dir" -I "$root/Include")
+$cc -std=c99 "${flags[@]}" -D_POSIX_C_SOURCE=200809L -o "$work/test_capi" "$root/Tests/capi/test_capi.c" \
+  -L "$dir" -ledgelm -lpthread -Wl,-rpath,"$dir"
+check "test_capi.c compiles as C99 -Werror -pedantic" ok ok
+if [ -n "$cxx" ]; then
+  $cxx -x c++ -std=c++11 "${flags[@]}" -Wno-missing-field-initializers -o "$work/test_capi_cpp" \
+    "$root/Tests/capi/test_capi.c" -L "$dir" -ledgelm -lpthread -Wl,-rpath,"$dir"
+  check "test_capi.c compiles as C++11 -Werror -pedantic" ok ok
+fi
+
+declared=$(grep -oE 'EDGELM_API [^(]*\b(edgelm_[a-z0-9_]+)\(' "$root/Include/edgelm.h" | grep -oE 'edgelm_[a-z0-9_]+\($' | tr -d '(' | sort)
+exported=$($nm -D --defined-only "$dir/libedgelm.so" | awk '$2 ~ /^[TDBR]$/ {print $3}' | sort)
+check "every declared function is exported" "" "$(comm -23 <(echo "$declared") <(echo "$exported") | tr '\n' ' ')"
+check "every export is declared in the header" "" "$(comm -13 <(echo "$declared") <(echo "$exported") | tr '\n' ' ')"
+check "every export is prefixed edgelm_" "" "$(echo "$exported" | grep -v '^edgelm_' | tr '\n' ' ')"
+
+prompt="The capital of France is"
+threads=2; [ "$target" = aarch64 ] && threads=1
+"${runner[@]}" "$dir/edgelm" run -m "$model" -p "$prompt" -n 16 --temp 0 -t "$threads" -c 256 2>/dev/null \
+  | head -c -1 > "$work/expected.txt"   # run adds a final newline
+if "${runner[@]}" "$work/test_capi" "$model" "$work/expected.txt"; then
+  check "test_capi" ok ok
+else
+  check "test_capi" ok failed
+fi
+echo "capi $target: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,292 @@
+/*
+ * C API tests against the real libedgelm.so and SmolLM2: status codes,
+ * misuse (NULLs, small buffers, bad configs and files), generation equal to
+ * the CLI's, cancellation from another thread, and one model shared by four
+ * sessions on four threads. Compiles as C99 and as C++ with
+ * -Wall -Wextra -Werror -pedantic (Tests/capi/run.sh).
+ *
+ * usage: test_capi MODEL.gguf EXPECTED_GREEDY_TEXT_FILE
+ */
+#include "edgelm.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (cond) {                                            \
+      passed++;                                            \
+    } else {                                               \
+      failed++;                                            \
+      printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+      printf(__VA_ARGS__);                                 \
+      printf(" [last error: %s]\n", edgelm_last_error());  \
+    }                                                      \
+  } while (0)
+
+/* The ABI the header promises. */
+typedef char assert_stats_size[sizeof(edgelm_stats) == 48 ? 1 : -1];
+typedef char assert_stats_tps[offsetof(edgelm_stats, prompt_tokens_per_second) == 16 ? 1 : -1];
+
+static const char *model_path;
+
+struct text { char data[8192]; size_t len; };
+
+static int32_t collect(const char *piece, size_t len, int32_t token, void *user) {
+  struct text *t = (struct text *)user;
+  (void)token;
+  if (t->len + len < sizeof t->data) {
+    memcpy(t->data + t->len, piece, len);
+    t->len += len;
+    t->data[t->len] = 0;
+  }
+  return 0;
+}
+
+static int32_t stop_after_three(const char *piece, size_t len, int32_t token, void *user) {
+  int *count = (int *)user;
+  (void)piece; (void)len; (void)token;
+  return ++*count >= 3;
+}
+
+static edgelm_config *config(const char *json) {
+  edgelm_config *c = NULL;
+  edgelm_status s = edgelm_config_parse(json, strlen(json), &c);
+  CHECK(s == EDGELM_OK && c != NULL, "config %s", json);
+  return c;
+}
+
+static void test_versions_and_statuses(void) {
+  CHECK(edgelm_version_number() == EDGELM_VERSION_NUMBER, "version %u", edgelm_version_number());
+  CHECK(edgelm_abi_version() == EDGELM_ABI_VERSION, "abi %u", edgelm_abi_version());
+  CHECK(strcmp(edgelm_status_string(EDGELM_OK), "ok") == 0, "ok string");
+  CHECK(strcmp(edgelm_status_string(EDGELM_ERR_CONFIG), "invalid config") == 0, "config string");
+  CHECK(strcmp(edgelm_status_string(9999), "unknown status") == 0, "unknown status");
+  CHECK(edgelm_last_error() != NULL, "last error never NULL");
+}
+
+static void test_misuse(void) {
+  edgelm_config *c = (edgelm_config *)1;
+  edgelm_model *m = (edgelm_model *)1;
+  edgelm_session *s = (edgelm_session *)1;
+  int32_t ids[4];
+  /* NULL out-parameters and arguments */
+  CHECK(edgelm_config_parse("{}", 2, NULL) == EDGELM_ERR_INVALID_ARGUMENT, "NULL out");
+  CHECK(edgelm_config_parse(NULL, 0, &c) == EDGELM_ERR_INVALID_ARGUMENT && c == NULL, "NULL json");
+  CHECK(edgelm_config_load(NULL, &c) == EDGELM_ERR_INVALID_ARGUMENT, "NULL path");
+  CHECK(edgelm_model_load(NULL, NULL, &m) == EDGELM_ERR_INVALID_ARGUMENT && m == NULL, "NULL model path");
+  CHECK(edgelm_session_new(NULL, NULL, &s) == EDGELM_ERR_INVALID_ARGUMENT && s == NULL, "NULL model");
+  CHECK(edgelm_generate(NULL, "x", 1, 1, NULL, NULL) == EDGELM_ERR_INVALID_ARGUMENT, "NULL session");
+  CHECK(edgelm_eval(NULL, ids, 1) == EDGELM_ERR_INVALID_ARGUMENT, "eval NULL");
+  CHECK(edgelm_tokenize(NULL, "x", 1, ids, 4, 0) == EDGELM_NO_VALUE, "tokenize NULL model");
+  CHECK(edgelm_model_n_vocab(NULL) == 0, "n_vocab NULL");
+  CHECK(strcmp(edgelm_model_architecture(NULL), "") == 0, "architecture NULL");
+  CHECK(edgelm_session_reset(NULL) == EDGELM_ERR_INVALID_ARGUMENT, "reset NULL");
+  edgelm_session_cancel(NULL);
+  CHECK(edgelm_logits(NULL) == NULL, "logits NULL");
+  /* free(NULL) is a no-op */
+  edgelm_config_free(NULL);
+  edgelm_model_free(NULL);
+  edgelm_session_free(NULL);
+  /* bad files */
+  CHECK(edgelm_model_load("/nonexistent/model.gguf", NULL, &m) == EDGELM_ERR_IO, "missing file");
+  CHECK(strstr(edgelm_last_error(), "/nonexistent/model.gguf") != NULL, "message names the path");
+  CHECK(edgelm_model_load("/etc/hostname", NULL, &m) == EDGELM_ERR_FORMAT, "not a GGUF");
+  CHECK(edgelm_config_load("/nonexistent/config.json", &c) == EDGELM_ERR_IO, "missing config");
+}
+
+static void test_bad_configs(void) {
+  static const char *bad[] = {
+    "{\"threads\": \"2\"}", "{\"threads\": 2.5}", "{\"threads\": -1}", "{\"thread\": 2}",
+    "{\"ram_limit\": \"2GB \"}", "{\"ram_limit\": \"12XB\"}", "{\"threads\": 2, \"threads\": 3}",
+    "{} x", "{\"sampling\": {\"top_p\": 1.5}}", "{\"sampling\": {\"temperature\": NaN}}",
+    "/* c */ {}", "{\"kv_cache_type\": \"q3\"}", "{\"speculative\": {\"mode\": \"draft\"}}", "[]", "",
+    "{\"context_length\": 99999999999999999999}",
+  };
+  size_t i;
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    edgelm_config *c = (edgelm_config *)1;
+    edgelm_status s = edgelm_config_parse(bad[i], strlen(bad[i]), &c);
+    CHECK(s == EDGELM_ERR_CONFIG && c == NULL && strlen(edgelm_last_error()) > 10, "bad config %s", bad[i]);
+  }
+  {
+    const char invalid_utf8[] = "{\"speculative\": {\"mode\": \"off\", \"draft_model\": \"\xff\"}}";
+    edgelm_config *c = NULL;
+    CHECK(edgelm_config_parse(invalid_utf8, strlen(invalid_utf8), &c) == EDGELM_ERR_CONFIG, "invalid UTF-8");
+  }
+}
+
+static void test_model_and_tokens(edgelm_model *m) {
+  int32_t ids[64];
+  char piece[64];
+  int32_t n;
+  CHECK(edgelm_model_n_vocab(m) == 49152, "n_vocab %d", edgelm_model_n_vocab(m));
+  CHECK(edgelm_model_n_layer(m) == 30, "n_layer");
+  CHECK(strcmp(edgelm_model_architecture(m), "llama") == 0, "architecture");
+  n = edgelm_model_meta_string(m, "general.architecture", piece, sizeof piece);
+  CHECK(n == 5 && strcmp(piece, "llama") == 0, "meta string %d", n);
+  CHECK(edgelm_model_meta_string(m, "general.architecture", piece, 3) == -6, "meta too small");
+  CHECK(edgelm_model_meta_string(m, "no.such.key", piece, sizeof piece) == EDGELM_NO_VALUE, "meta missing");
+  n = edgelm_tokenize(m, "<|im_start|>user", 16, ids, 64, EDGELM_TOKENIZE_PARSE_SPECIAL);
+  CHECK(n == 2 && ids[0] == 1, "special parsed: n=%d", n);
+  CHECK(edgelm_tokenize(m, "Hello world", 11, ids, 0, 0) == -2, "needs 2");
+  CHECK(edgelm_tokenize(m, "Hello world", 11, NULL, 0, 0) == -2, "needs 2 with NULL out");
+  CHECK(edgelm_tokenize(m, "\xff\xfe", 2, ids, 64, 0) > 0, "invalid UTF-8 tokenizes");
+  CHECK(edgelm_tokenize(m, "", 0, ids, 64, 0) == 0, "empty text");
+  n = edgelm_token_to_piece(m, ids[0], piece, sizeof piece, 0);
+  CHECK(n >= 1, "piece");
+  CHECK(edgelm_token_to_piece(m, 49152, piece, sizeof piece, 0) == EDGELM_NO_VALUE, "token out of range");
+  CHECK(edgelm_token_to_piece(m, -1, piece, sizeof piece, 0) == EDGELM_NO_VALUE, "negative token");
+  CHECK(edgelm_token_to_piece(m, 1, piece, 0, 0) == 0, "control token is empty without SPECIAL");
+  CHECK(edgelm_token_to_piece(m, 1, piece, sizeof piece, EDGELM_PIECE_SPECIAL) == 12, "<|im_start|> is 12 bytes");
+  CHECK(edgelm_model_token_is_eog(m, 2) && !edgelm_model_token_is_eog(m, 100), "eog");
+}
+
+static void test_generate(edgelm_model *m, const char *expected) {
+  edgelm_config *c = config("{\"threads\": 2, \"context_length\": 256, \"sampling\": {\"temperature\": 0}}");
+  edgelm_session *s = NULL;
+  struct text out;
+  edgelm_stats st;
+  int count = 0;
+  int32_t tok, ids[8];
+  const char *prompt = "The capital of France is";
+  CHECK(edgelm_session_new(m, c, &s) == EDGELM_OK, "session");
+  edgelm_config_free(c); /* sessions keep no reference */
+  memset(&out, 0, sizeof out);
+  CHECK(edgelm_generate(s, prompt, strlen(prompt), 16, collect, &out) == EDGELM_OK, "generate");
+  CHECK(strcmp(out.data, expected) == 0, "greedy text\n  got      [%s]\n  expected [%s]", out.data, expected);
+  memset(&st, 0, sizeof st);
+  st.size = sizeof st;
+  CHECK(edgelm_session_stats(s, &st) == EDGELM_OK && st.generated_tokens == 16 && st.prompt_tokens == 5
+        && st.decode_tokens_per_second > 0 && st.peak_rss_bytes > 0, "stats %d %d", st.prompt_tokens, st.generated_tokens);
+  /* the callback stops generation */
+  edgelm_session_reset(s);
+  CHECK(edgelm_generate(s, prompt, strlen(prompt), 50, stop_after_three, &count) == EDGELM_OK && count == 3, "stop %d", count);
+  /* the low-level loop gives the same first token as generate */
+  edgelm_session_reset(s);
+  CHECK(edgelm_sample(s, &tok) == EDGELM_ERR_INVALID_ARGUMENT, "sample before eval");
+  CHECK(edgelm_tokenize(m, prompt, strlen(prompt), ids, 8, EDGELM_TOKENIZE_ADD_SPECIAL) == 5, "tokenize prompt");
+  CHECK(edgelm_eval(s, ids, 5) == EDGELM_OK && edgelm_logits(s) != NULL, "eval");
+  CHECK(edgelm_sample(s, &tok) == EDGELM_OK, "sample");
+  {
+    char piece[32];
+    int32_t n = edgelm_token_to_piece(m, tok, piece, sizeof piece, 0);
+    CHECK(n > 0 && strncmp(piece, expected, (size_t)n) == 0, "first piece");
+  }
+  ids[0] = 70000;
+  CHECK(edgelm_eval(s, ids, 1) == EDGELM_ERR_INVALID_ARGUMENT, "token outside vocabulary");
+  CHECK(edgelm_eval(s, ids, 0) == EDGELM_ERR_INVALID_ARGUMENT, "n = 0");
+  /* prompt longer than the context */
+  {
+    static char longp[20000];
+    size_t i;
+    for (i = 0; i + 6 < sizeof longp; i += 6) memcpy(longp + i, "hello ", 6);
+    edgelm_session_reset(s);
+    CHECK(edgelm_generate(s, longp, strlen(longp), 4, NULL, NULL) == EDGELM_ERR_CONTEXT_FULL, "context full");
+    CHECK(strstr(edgelm_last_error(), "context") != NULL, "message says context");
+  }
+  CHECK(edgelm_generate(s, "x", 1, -1, NULL, NULL) == EDGELM_ERR_INVALID_ARGUMENT, "negative max_tokens");
+  CHECK(edgelm_generate(s, NULL, 3, 4, NULL, NULL) == EDGELM_ERR_INVALID_ARGUMENT, "NULL prompt");
+  edgelm_session_free(s);
+}
+
+/* Cancellation from another thread during a long prompt. */
+struct cancel_args { edgelm_session *s; };
+static void *cancel_soon(void *p) {
+  struct cancel_args *a = (struct cancel_args *)p;
+  struct timespec delay = {0, 50 * 1000 * 1000};
+  nanosleep(&delay, NULL);
+  edgelm_session_cancel(a->s);
+  return NULL;
+}
+
+static void test_cancel(edgelm_model *m) {
+  edgelm_config *c = config("{\"threads\": 1, \"context_length\": 2048}");
+  edgelm_session *s = NULL;
+  static char longp[6000];
+  size_t i;
+  pthread_t t;
+  struct cancel_args a;
+  edgelm_status st;
+  for (i = 0; i + 6 < sizeof longp; i += 6) memcpy(longp + i, "hello ", 6);
+  CHECK(edgelm_session_new(m, c, &s) == EDGELM_OK, "session");
+  a.s = s;
+  pthread_create(&t, NULL, cancel_soon, &a);
+  st = edgelm_generate(s, longp, strlen(longp), 100, NULL, NULL);
+  pthread_join(t, NULL);
+  CHECK(st == EDGELM_ERR_CANCELLED, "cancelled during the prompt: %d", st);
+  CHECK(edgelm_session_n_past(s) < 999, "stopped early: %d positions", edgelm_session_n_past(s));
+  /* the session still works afterwards */
+  edgelm_session_reset(s);
+  CHECK(edgelm_generate(s, "Hi", 2, 2, NULL, NULL) == EDGELM_OK, "usable after cancel");
+  edgelm_session_free(s);
+  edgelm_config_free(c);
+}
+
+/* One model, four sessions on four threads: same greedy text as sequential. */
+struct worker { edgelm_model *m; const char *prompt; struct text out; edgelm_status status; };
+static void *run_worker(void *p) {
+  struct worker *w = (struct worker *)p;
+  edgelm_config *c = NULL;
+  edgelm_session *s = NULL;
+  const char json[] = "{\"threads\": 1, \"context_length\": 128, \"sampling\": {\"temperature\": 0}}";
+  memset(&w->out, 0, sizeof w->out);
+  w->status = edgelm_config_parse(json, sizeof json - 1, &c);
+  if (w->status == EDGELM_OK) w->status = edgelm_session_new(w->m, c, &s);
+  if (w->status == EDGELM_OK) w->status = edgelm_generate(s, w->prompt, strlen(w->prompt), 12, collect, &w->out);
+  edgelm_session_free(s);
+  edgelm_config_free(c);
+  return NULL;
+}
+
+static void test_shared_model(edgelm_model *m) {
+  static const char *prompts[4] = {"The capital of France is", "Once upon a time,", "def add(a, b):", "1, 2, 3,"};
+  struct worker seq[4], par[4];
+  pthread_t t[4];
+  int i;
+  for (i = 0; i < 4; i++) { seq[i].m = m; seq[i].prompt = prompts[i]; run_worker(&seq[i]); }
+  for (i = 0; i < 4; i++) { par[i].m = m; par[i].prompt = prompts[i]; pthread_create(&t[i], NULL, run_worker, &par[i]); }
+  for (i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  for (i = 0; i < 4; i++) {
+    CHECK(seq[i].status == EDGELM_OK && par[i].status == EDGELM_OK, "worker %d", i);
+    CHECK(strcmp(seq[i].out.data, par[i].out.data) == 0, "parallel == sequential for %s", prompts[i]);
+  }
+}
+
+int main(int argc, char **argv) {
+  edgelm_model *m = NULL;
+  char expected[4096];
+  size_t n;
+  FILE *f;
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s MODEL.gguf EXPECTED_TEXT_FILE\n", argv[0]);
+    return 2;
+  }
+  model_path = argv[1];
+  f = fopen(argv[2], "rb");
+  if (!f) { perror(argv[2]); return 2; }
+  n = fread(expected, 1, sizeof expected - 1, f);
+  expected[n] = 0;
+  fclose(f);
+
+  test_versions_and_statuses();
+  test_misuse();
+  test_bad_configs();
+  if (edgelm_model_load(model_path, NULL, &m) != EDGELM_OK) {
+    printf("FAIL: cannot load %s: %s\n", model_path, edgelm_last_error());
+    return 1;
+  }
+  test_model_and_tokens(m);
+  test_generate(m, expected);
+  test_cancel(m);
+  test_shared_model(m);
+  edgelm_model_free(m);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
