@@ -62,6 +62,7 @@ test-swift:
 test-embedded: lib
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh host $(BUILD)/host
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/examples.sh $(BUILD)/host
 
 test-cross: cross-aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh aarch64 $(BUILD)/aarch64

@@ -1,0 +1,125 @@
+"""pytest: the Python binding against the real library and model.
+Run by `make test` (EDGELM_LIBRARY and EDGELM_CLI point at the build)."""
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "Examples", "python"))
+import edgelm  # noqa: E402
+
+MODEL = os.path.join(os.path.expanduser(os.environ.get("EDGELM_MODEL_DIR", "~/.cache/edgelm/models")),
+                     "SmolLM2-135M-Instruct.Q4_1.gguf")
+CLI = os.environ.get("EDGELM_CLI", os.path.join(ROOT, "build", "host", "edgelm"))
+GREEDY = {"threads": 2, "context_length": 256, "sampling": {"temperature": 0}}
+
+
+@pytest.fixture(scope="module")
+def model():
+    with edgelm.Model(MODEL) as m:
+        yield m
+
+
+def cli_run(prompt, n):
+    out = subprocess.run([CLI, "run", "-m", MODEL, "-p", prompt, "-n", str(n), "--temp", "0", "-t", "2", "-c", "256"],
+                         check=True, capture_output=True).stdout.decode("utf-8")
+    return out[:-1]  # run ends with a newline
+
+
+def test_model_metadata(model):
+    assert model.vocab_size == 49152
+    assert model.architecture == "llama"
+    assert model.context_length == 8192
+
+
+def test_greedy_text_equals_cli(model):
+    prompt = "The capital of France is"
+    with edgelm.Session(model, GREEDY) as s:
+        assert s.generate_text(prompt, 16) == cli_run(prompt, 16)
+        st = s.stats()
+        assert st["generated_tokens"] == 16 and st["prompt_tokens"] == 5
+        assert st["decode_tokens_per_second"] > 0 and st["peak_rss_bytes"] > 0
+
+
+def test_streaming_pieces_are_whole_characters(model):
+    with edgelm.Session(model, GREEDY) as s:
+        pieces = list(s.generate("Emoji test: 🙂 and 日本語 text:", 24))
+    assert len(pieces) > 1
+    assert all(p.encode("utf-8").decode("utf-8") == p and "\ufffd" not in p for p in pieces)
+
+
+def test_closing_the_generator_stops_generation(model):
+    with edgelm.Session(model, GREEDY) as s:
+        gen = s.generate("Once upon a time", 100)
+        first = [next(gen) for _ in range(3)]
+        gen.close()
+        assert len(first) == 3
+        assert s.position < 5 + 100
+
+
+def test_token_loop_matches_generate(model):
+    prompt = "1, 2, 3, 4, 5,"
+    with edgelm.Session(model, GREEDY) as s:
+        expected = s.generate_text(prompt, 6)
+        s.reset()
+        s.eval(model.tokenize(prompt))
+        out = b""
+        for _ in range(6):
+            t = s.sample()
+            out += model.token_to_piece(t)
+            s.eval([t])
+        assert out.decode("utf-8") == expected
+        assert len(s.logits()) == model.vocab_size
+
+
+def test_tokenize(model):
+    assert model.tokenize("<|im_start|>user") == [1, 4093]
+    assert model.tokenize("<|im_start|>", parse_special=False) != [1]
+    assert model.token_to_piece(1, special=True) == b"<|im_start|>"
+    assert model.token_to_piece(1) == b""
+    assert model.is_end_of_generation(2)
+
+
+@pytest.mark.parametrize("bad,needle", [
+    ({"threads": "2"}, "threads"),
+    ('{"sampling": {"top_p": 1.5}}', "top_p"),
+    ('{"threads": 1, "threads": 2}', "threads"),
+    ("{} trailing", "trailing"),
+    ({"unknown_key": 1}, "unknown_key"),
+])
+def test_bad_configs_raise_with_the_key(bad, needle):
+    with pytest.raises(edgelm.EdgeLMError) as e:
+        edgelm.Config(bad)
+    assert e.value.status == 5 and e.value.name == "CONFIG" and needle in e.value.message
+
+
+def test_bad_model_files():
+    with pytest.raises(edgelm.EdgeLMError) as e:
+        edgelm.Model("/nonexistent/model.gguf")
+    assert e.value.name == "IO" and "/nonexistent/model.gguf" in e.value.message
+    with pytest.raises(edgelm.EdgeLMError) as e:
+        edgelm.Model(__file__)
+    assert e.value.name == "FORMAT"
+
+
+def test_context_full_and_bad_tokens(model):
+    with edgelm.Session(model, {"context_length": 32}) as s:
+        with pytest.raises(edgelm.EdgeLMError) as e:
+            s.generate_text("hello " * 100, 4)
+        assert e.value.name == "CONTEXT_FULL"
+        with pytest.raises(edgelm.EdgeLMError) as e:
+            s.eval([10 ** 6])
+        assert e.value.name == "INVALID_ARGUMENT"
+
+
+def test_cancel_from_another_thread(model):
+    with edgelm.Session(model, {"threads": 1, "context_length": 2048}) as s:
+        timer = threading.Timer(0.05, s.cancel)
+        timer.start()
+        with pytest.raises(edgelm.EdgeLMError) as e:
+            s.generate_text("hello " * 900, 10)
+        timer.join()
+        assert e.value.name == "CANCELLED"
