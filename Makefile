@@ -13,7 +13,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_HOST    := libjson-c-dev pkg-config python3-pip
 APT_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libjson-c-dev:arm64
 
-.PHONY: demo test deps deps-cross models build lib cross-aarch64 install uninstall \
+.PHONY: tsan demo test deps deps-cross models build lib cross-aarch64 install uninstall \
         test-swift test-embedded test-cross bench clean
 
 ## demo: install what is missing, fetch SmolLM2, build, generate text.
@@ -67,6 +67,12 @@ test-embedded: lib
 test-cross: cross-aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh aarch64 $(BUILD)/aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh aarch64 $(BUILD)/aarch64
+
+## tsan: the shared-model and thread-pool tests under ThreadSanitizer
+## (a debug build with -sanitize=thread; slow, so not part of `make test`).
+tsan: models
+	EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --sanitize=thread --scratch-path .build-tsan \
+	  --filter 'SharedModelTests|ThreadPoolTests'
 
 ## install: header, library, CLI and pkg-config file under PREFIX.
 install: lib
