@@ -47,9 +47,11 @@ build:
 lib:
 	Cross/build-embedded.sh host $(BUILD)/host
 
-## cross-aarch64: the same for Raspberry Pi OS 64-bit.
+## cross-aarch64: the same for Raspberry Pi OS 64-bit, packed with the
+## header, the C example and edgelm.pc into build/edgelm-aarch64-linux-gnu.tar.gz.
 cross-aarch64: deps-cross
 	Cross/build-embedded.sh aarch64 $(BUILD)/aarch64
+	Cross/bundle.sh aarch64 $(BUILD)/aarch64
 
 # The first build of the test target can hit a clang module race between
 # Foundation's CDispatch and CEdgeSys over fd_set ("not present in

@@ -67,5 +67,20 @@ for ids in "$work"/ids*.txt; do
   fi
 done
 
+# 3. The bundled firmware example (Cross/bundle.sh) prints what the CLI does.
+example=$(ls "$dir"/bundle/*/bin/firmware_example 2>/dev/null | head -1 || true)
+if [ -n "$example" ]; then
+  printf '{"threads": %s, "context_length": 128, "sampling": {"temperature": 0}}' "$threads" > "$work/config.json"
+  want=$("${runner[@]}" "$dir/edgelm" run -m "$model" --config "$work/config.json" -f "$work/prompt4.txt" -n 8 2>/dev/null)
+  libdir=$(cd "$(dirname "$example")/../lib" && pwd)
+  if [ "$target" = aarch64 ]; then
+    run_example=(env LD_LIBRARY_PATH="$libdir:/usr/lib/aarch64-linux-gnu" qemu-aarch64 -L /usr/aarch64-linux-gnu "$example")
+  else
+    run_example=(env LD_LIBRARY_PATH="$libdir" "$example")
+  fi
+  got=$("${run_example[@]}" "$model" "$work/config.json" "$(cat "$work/prompt4.txt")" 8 2>/dev/null)
+  check "bundled firmware_example == edgelm run" "$want" "$got"
+fi
+
 echo "$target: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
