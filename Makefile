@@ -10,7 +10,7 @@ BUILD       ?= build
 SWIFT_FLAGS ?= -c release -Xswiftc -enable-testing
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-APT_HOST    := libjson-c-dev pkg-config python3-pip
+APT_HOST    := libjson-c-dev pkg-config python3-pip valgrind
 APT_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libjson-c-dev:arm64
 
 .PHONY: tsan demo test deps deps-cross models build lib cross-aarch64 install uninstall \

@@ -16,7 +16,7 @@ enum BenchCommand {
   static func run(_ o: Options) throws(EdgeLMError) {
     let model = try loadModel(o)
     let ctx = max(o.promptTokens + o.genTokens + 1, 16)
-    let session = try Session(model: model, options: SessionOptions(
+    let session = try Session.create(model: model, options: SessionOptions(
       contextLength: min(ctx, model.config.trainedContextLength), threads: o.resolvedThreads,
       batchSize: max(1, min(o.batchSize, max(o.promptTokens, 1)))))
     var rng = RandomGenerator(seed: 1234)

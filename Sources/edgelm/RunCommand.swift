@@ -7,7 +7,7 @@ enum RunCommand {
   static func run(_ o: Options) throws(EdgeLMError) {
     let model = try loadModel(o)
     let text = try promptBytes(o)
-    let session = try Session(model: model, options: o.sessionOptions)
+    let session = try Session.create(model: model, options: o.sessionOptions)
     var tokens = model.tokenizer.tokenize(text, addSpecial: !o.noBOS, parseSpecial: true)
     if tokens.isEmpty {
       guard let bos = model.tokenizer.bosToken else {

@@ -43,7 +43,7 @@ import Testing
   /// largest such self-variation, and pick the same token wherever
   /// llama.cpp's own top-2 margin exceeds it.
   @Test func lastPositionLogitsMatchLlamaCpp() throws {
-    let session = try Session(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
+    let session = try Session.create(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
     let yardstick = Self.fixture.cases.map(\.variant_max_logit_diff).max()!
     var worst: Double = 0
     for c in Self.fixture.cases {
@@ -67,7 +67,7 @@ import Testing
   /// noise (llama.cpp's flash-attention variant flips others), so the count
   /// of identical continuations is reported, not asserted.
   @Test func greedyContinuationsMatchLlamaCpp() throws {
-    let session = try Session(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
+    let session = try Session.create(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
     let nearTie = 2 * Self.fixture.cases.map(\.variant_max_logit_diff).max()!
     var identical = 0
     var agreed = 0
@@ -104,7 +104,7 @@ extension GenerationTests {
     let tokens = tok.tokenize(Array(text), addSpecial: tok.addBOS, parseSpecial: false)
     #expect(tokens.count >= 2000)
     let ctx = Self.fixture.perplexity.context
-    let session = try Session(model: Self.model, options: SessionOptions(contextLength: ctx, threads: 2, batchSize: ctx))
+    let session = try Session.create(model: Self.model, options: SessionOptions(contextLength: ctx, threads: 2, batchSize: ctx))
     let result = try EdgeLM.Perplexity.compute(tokens: tokens, session: session, addBOS: tok.addBOS)
     let expected = Self.fixture.perplexity.perplexity
     print("perplexity: ours \(result.perplexity), llama.cpp \(expected)")

@@ -9,7 +9,7 @@ import Testing
   static let prompts = ["The capital of France is", "Once upon a time,", "def add(a, b):", "1, 2, 3,"]
 
   static func greedy(_ model: Model, _ prompt: String, threads: Int) throws -> [Int32] {
-    let session = try Session(model: model, options: SessionOptions(contextLength: 64, threads: threads))
+    let session = try Session.create(model: model, options: SessionOptions(contextLength: 64, threads: threads))
     var sampler = Sampler(.greedy)
     var out: [Int32] = []
     let tokens = model.tokenizer.tokenize(Array(prompt.utf8), addSpecial: true, parseSpecial: true)

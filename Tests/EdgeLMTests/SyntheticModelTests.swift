@@ -174,7 +174,7 @@ import Testing
       let expected = Self.referenceLogits(weights, tokens: tokens, tied: tied)
       for threads in [1, 3] {
         // All positions in one batch, and token by token: both must match.
-        let session = try Session(model: model, options: SessionOptions(contextLength: 64, threads: threads, batchSize: 16))
+        let session = try Session.create(model: model, options: SessionOptions(contextLength: 64, threads: threads, batchSize: 16))
         let batched = try session.evaluate(tokens, logits: .all)
         var worst: Float = 0
         for (pos, row) in expected.enumerated() {

@@ -45,10 +45,22 @@ prompt="The capital of France is"
 threads=2; [ "$target" = aarch64 ] && threads=1
 "${runner[@]}" "$dir/edgelm" run -m "$model" -p "$prompt" -n 16 --temp 0 -t "$threads" -c 256 2>/dev/null \
   | head -c -1 > "$work/expected.txt"   # run adds a final newline
-if "${runner[@]}" "$work/test_capi" "$model" "$work/expected.txt"; then
+if "${runner[@]}" "$work/test_capi" "$model" "$work/expected.txt" "$threads"; then
   check "test_capi" ok ok
 else
   check "test_capi" ok failed
+fi
+# No leaks on any failure path (host only: valgrind does not run aarch64 here).
+if [ "$target" = host ] && command -v valgrind >/dev/null; then
+  $cc -std=c99 "${flags[@]}" -o "$work/leak_check" "$root/Tests/capi/leak_check.c" -L "$dir" -ledgelm -Wl,-rpath,"$dir"
+  head -c 300000 "$model" > "$work/truncated.gguf"
+  if valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+       "$work/leak_check" "$model" "$work/truncated.gguf" > "$work/valgrind.txt" 2>&1; then
+    check "no leaks under valgrind (failure paths and a generation)" ok ok
+  else
+    cat "$work/valgrind.txt"
+    check "no leaks under valgrind (failure paths and a generation)" ok leaked
+  fi
 fi
 echo "capi $target: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

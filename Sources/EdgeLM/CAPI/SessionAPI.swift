@@ -10,7 +10,7 @@ public func edgelm_session_new(
   guard let m = CAPI.model(model) else { return CAPI.invalid("edgelm_session_new: model is NULL") }
   let cfg = CAPI.config(config)
   do {
-    let session = try Session(model: m.model, config: cfg)
+    let session = try Session.create(model: m.model, config: cfg)
     out.pointee = CAPI.retain(SessionHandle(session, sampling: cfg.sampling))
     CAPI.clearError()
     return 0

@@ -247,7 +247,7 @@ public struct GGUFTensorInfo {
 
 /// A parsed GGUF file: header, metadata and tensor infos, with the tensor
 /// data left in place (normally in the memory mapping).
-public final class GGUFFile {
+public struct GGUFFile {
   public let version: UInt32
   /// Alignment of the tensor data (general.alignment, default 32).
   public let alignment: Int
@@ -286,7 +286,7 @@ public final class GGUFFile {
   /// unchanged as long as this object (and any `tensorData` pointer) is used.
   /// - Throws: `.format` naming the field and offset if the bytes are not a
   ///   well-formed GGUF; `.unsupported` for an unimplemented tensor type.
-  public convenience init(bytes: UnsafeRawBufferPointer) throws(EdgeLMError) {
+  public init(bytes: UnsafeRawBufferPointer) throws(EdgeLMError) {
     try self.init(base: bytes.baseAddress, size: bytes.count, mapping: nil)
   }
 

@@ -18,7 +18,7 @@ struct LlamaLayer {
   let down: WeightMatrix // (dim, ffn)
 }
 
-public final class LlamaWeights {
+public struct LlamaWeights {
   let embedding: WeightMatrix   // (vocab, dim)
   let layers: [LlamaLayer]
   let outputNorm: WeightVector

@@ -2,7 +2,7 @@
 // tokenizer and weight views. Read-only after loading, so one model can be
 // shared by many sessions on many threads.
 
-public final class Model {
+public struct Model {
   public let path: String
   public let gguf: GGUFFile
   public let config: ModelConfig

@@ -36,10 +36,17 @@ public final class Session {
   public private(set) var position = 0
   let state: ForwardState
 
+  private init(model: Model, contextLength: Int, state: ForwardState) {
+    self.model = model
+    self.contextLength = contextLength
+    self.state = state
+  }
+
+  /// A session over `model`. (A factory, not a throwing initializer:
+  /// Embedded Swift leaks a class instance whose initializer throws.)
   /// - Throws: `.invalidArgument` for a context length or thread count out of
   ///   range, `.outOfMemory` if the buffers cannot be allocated.
-  public init(model: Model, options: SessionOptions) throws(EdgeLMError) {
-    self.model = model
+  public static func create(model: Model, options: SessionOptions) throws(EdgeLMError) -> Session {
     let trained = model.config.trainedContextLength
     let ctx = options.contextLength == 0 ? min(trained, SessionOptions.defaultContextLength) : options.contextLength
     guard ctx >= 1 && ctx <= trained else {
@@ -48,10 +55,10 @@ public final class Session {
     guard options.batchSize >= 1 && options.batchSize <= 4096 else {
       throw EdgeLMError(.invalidArgument, "batch size \(options.batchSize) is out of range 1...4096")
     }
-    contextLength = ctx
-    state = try ForwardState(
+    let state = try ForwardState(
       config: model.config, contextLength: ctx, maxBatch: min(options.batchSize, ctx),
       threads: options.threads)
+    return Session(model: model, contextLength: ctx, state: state)
   }
 
   public var threads: Int { state.pool.threadCount }

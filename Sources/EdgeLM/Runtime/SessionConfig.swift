@@ -17,8 +17,8 @@ extension Session {
   ///   (naming the key), `.resourceLimit` when `ram_limit` is below what the
   ///   session needs (paging of layers is not implemented yet, so the
   ///   message gives the smallest cap that works), and the errors of
-  ///   `init(model:options:)`.
-  public convenience init(model: Model, config: RuntimeConfig, batchSize: Int = 128) throws(EdgeLMError) {
+  ///   `create(model:options:)`.
+  public static func create(model: Model, config: RuntimeConfig, batchSize: Int = 128) throws(EdgeLMError) -> Session {
     guard config.kvCacheType == .f16 else {
       throw EdgeLMError(.unsupported, "config: kv_cache_type '\(config.kvCacheType.name)' is not implemented in this build (supported: f16)")
     }
@@ -33,7 +33,7 @@ extension Session {
         throw EdgeLMError(.resourceLimit, "config: ram_limit \(config.ramLimit) bytes is below the \(needed) bytes this model needs at context \(ctx) (weights \(model.weightBytes) + KV cache + buffers); layer paging is not available in this build, so the smallest cap that works is \(needed) bytes")
       }
     }
-    try self.init(model: model, options: SessionOptions(
+    return try Session.create(model: model, options: SessionOptions(
       contextLength: ctx, threads: config.resolvedThreads(onlineCPUs: Environment.cpuCount),
       batchSize: batchSize))
   }

@@ -5,7 +5,7 @@
 
 /// Text <-> token ids for one model. Immutable after `init`, so one instance
 /// can be shared by any number of threads.
-public final class Tokenizer {
+public struct Tokenizer {
   /// Token texts by id (empty entries replaced as llama.cpp does). Shape: (vocabSize).
   let tokens: [[UInt8]]
   /// `TokenAttribute` bits by id. Shape: (vocabSize).

@@ -63,7 +63,7 @@ extension Vocabulary {
 extension Tokenizer {
   /// Builds the tokenizer of a GGUF model file.
   /// - Throws: what `Vocabulary.init(gguf:)` and `init(vocabulary:)` throw.
-  public convenience init(gguf: GGUFFile) throws(EdgeLMError) {
+  public init(gguf: GGUFFile) throws(EdgeLMError) {
     try self.init(vocabulary: Vocabulary(gguf: gguf))
   }
 }
