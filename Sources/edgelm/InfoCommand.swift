@@ -26,7 +26,7 @@ enum InfoCommand {
     }
     out += "\n"
     let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength
-    let kvBytes = 2 * c.layerCount * ctx * c.kvDim * 2
+    let kvBytes = KVCache.byteCount(layers: c.layerCount, contextLength: ctx, kvDim: c.kvDim)
     out += "memory: weights \(mib(model.weightBytes)) (memory-mapped), KV cache \(mib(kvBytes)) at context \(ctx) (f16)\n"
     out += "metadata:\n"
     for entry in g.metadata {
@@ -38,15 +38,8 @@ enum InfoCommand {
   static func mib(_ bytes: Int) -> String { fixed(Double(bytes) / 1048576, 2) + " MiB" }
 
   static func describe(_ v: GGUFValue) -> String {
+    if let i = v.intValue { return String(i) }
     switch v {
-    case .uint8(let x): return String(x)
-    case .int8(let x): return String(x)
-    case .uint16(let x): return String(x)
-    case .int16(let x): return String(x)
-    case .uint32(let x): return String(x)
-    case .int32(let x): return String(x)
-    case .uint64(let x): return String(x)
-    case .int64(let x): return String(x)
     case .float32(let x): return "\(x)"
     case .float64(let x): return "\(x)"
     case .bool(let x): return x ? "true" : "false"
@@ -54,7 +47,9 @@ enum InfoCommand {
       let s = String(decoding: bytes.prefix(80), as: UTF8.self)
       return "\"" + jsonEscape(s) + (bytes.count > 80 ? "...\" (\(bytes.count) bytes)" : "\"")
     case .array(let a):
-      return "array of \(a.values.count)"
+      return "\(v.typeDescription) (\(a.values.count))"
+    default:
+      return v.typeDescription
     }
   }
 }

@@ -135,36 +135,7 @@ enum GGUFText {
   /// True if `bytes` is well-formed UTF-8 (no overlongs, surrogates or
   /// code points above U+10FFFF).
   static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    var i = 0
-    let n = bytes.count
-    while i < n {
-      let b0 = bytes[i]
-      if b0 < 0x80 { i += 1; continue }
-      var need = 0
-      var lo: UInt8 = 0x80
-      var hi: UInt8 = 0xBF
-      switch b0 {
-      case 0xC2...0xDF: need = 1
-      case 0xE0: need = 2; lo = 0xA0
-      case 0xE1...0xEC, 0xEE...0xEF: need = 2
-      case 0xED: need = 2; hi = 0x9F
-      case 0xF0: need = 3; lo = 0x90
-      case 0xF1...0xF3: need = 3
-      case 0xF4: need = 3; hi = 0x8F
-      default: return false
-      }
-      guard n - i > need else { return false }
-      let b1 = bytes[i + 1]
-      guard b1 >= lo && b1 <= hi else { return false }
-      var k = 2
-      while k <= need {
-        let b = bytes[i + k]
-        guard b >= 0x80 && b <= 0xBF else { return false }
-        k += 1
-      }
-      i += need + 1
-    }
-    return true
+    UTF8Check.firstInvalidOffset(bytes) == nil
   }
 
   static func isValidUTF8(_ bytes: [UInt8]) -> Bool {

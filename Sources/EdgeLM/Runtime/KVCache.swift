@@ -22,7 +22,12 @@ public final class KVCache {
   }
 
   /// Bytes held by the cache.
-  public var byteCount: Int { 2 * layers * contextLength * kvDim * MemoryLayout<Float16>.stride }
+  public var byteCount: Int { KVCache.byteCount(layers: layers, contextLength: contextLength, kvDim: kvDim) }
+
+  /// Bytes a cache of this shape holds (keys and values, Float16).
+  public static func byteCount(layers: Int, contextLength: Int, kvDim: Int) -> Int {
+    2 * layers * contextLength * kvDim * MemoryLayout<Float16>.stride
+  }
 
   @inline(__always)
   func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float16> {
