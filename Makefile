@@ -43,15 +43,20 @@ models:
 build:
 	swift build $(SWIFT_FLAGS)
 
-## lib: the shipped, runtime-free libedgelm.so and edgelm for this machine.
-lib:
+SOURCES := $(shell find Sources Include -type f) Cross/build-embedded.sh Cross/libedgelm.map
+
+## lib: the shipped, runtime-free libedgelm.so and edgelm for this machine
+## (rebuilt only when a source changed).
+lib: $(BUILD)/host/libedgelm.so
+$(BUILD)/host/libedgelm.so: $(SOURCES)
 	Cross/build-embedded.sh host $(BUILD)/host
 
 ## cross-aarch64: the same for Raspberry Pi OS 64-bit, packed with the
 ## header, the C example and edgelm.pc into build/edgelm-aarch64-linux-gnu.tar.gz.
-cross-aarch64: deps-cross
-	Cross/build-embedded.sh aarch64 $(BUILD)/aarch64
+cross-aarch64: deps-cross $(BUILD)/aarch64/libedgelm.so
 	Cross/bundle.sh aarch64 $(BUILD)/aarch64
+$(BUILD)/aarch64/libedgelm.so: $(SOURCES)
+	Cross/build-embedded.sh aarch64 $(BUILD)/aarch64
 
 # The first build of the test target can hit a clang module race between
 # Foundation's CDispatch and CEdgeSys over fd_set ("not present in
@@ -71,10 +76,10 @@ test-cross: cross-aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh aarch64 $(BUILD)/aarch64
 
 ## tsan: the shared-model and thread-pool tests under ThreadSanitizer
-## (a debug build with -sanitize=thread; slow, so not part of `make test`).
+## (an optimized build with -sanitize=thread, not part of `make test`).
 tsan: models
-	EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --sanitize=thread --scratch-path .build-tsan \
-	  --filter 'SharedModelTests|ThreadPoolTests'
+	EDGELM_MODEL_DIR=$(MODEL_DIR) swift test -c release -Xswiftc -enable-testing --sanitize=thread \
+	  --scratch-path .build-tsan --filter 'SharedModelTests|ThreadPoolTests'
 
 ## install: header, library, CLI and pkg-config file under PREFIX.
 install: lib
