@@ -200,14 +200,23 @@ static void test_generate(edgelm_model *m, const char *expected) {
   edgelm_session_free(s);
 }
 
-/* Cancellation from another thread during a long prompt. */
-struct cancel_args { edgelm_session *s; };
+/* Cancellation from another thread during a long prompt. The canceller
+ * repeats its request until generate returns: a cancel that arrives before
+ * the call has started is forgotten by design (as sqlite3_interrupt), and
+ * under qemu the call can take longer than any fixed delay to start. */
+struct cancel_args { edgelm_session *s; pthread_mutex_t lock; int done; };
 static void *cancel_soon(void *p) {
   struct cancel_args *a = (struct cancel_args *)p;
-  struct timespec delay = {0, 50 * 1000 * 1000};
-  nanosleep(&delay, NULL);
-  edgelm_session_cancel(a->s);
-  return NULL;
+  for (;;) {
+    struct timespec delay = {0, 20 * 1000 * 1000};
+    int done;
+    nanosleep(&delay, NULL);
+    pthread_mutex_lock(&a->lock);
+    done = a->done;
+    if (!done) edgelm_session_cancel(a->s);
+    pthread_mutex_unlock(&a->lock);
+    if (done) return NULL;
+  }
 }
 
 static void test_cancel(edgelm_model *m) {
@@ -221,9 +230,15 @@ static void test_cancel(edgelm_model *m) {
   for (i = 0; i + 6 < sizeof longp; i += 6) memcpy(longp + i, "hello ", 6);
   CHECK(edgelm_session_new(m, c, &s) == EDGELM_OK, "session");
   a.s = s;
+  a.done = 0;
+  pthread_mutex_init(&a.lock, NULL);
   pthread_create(&t, NULL, cancel_soon, &a);
   st = edgelm_generate(s, longp, strlen(longp), 100, NULL, NULL);
+  pthread_mutex_lock(&a.lock);
+  a.done = 1;
+  pthread_mutex_unlock(&a.lock);
   pthread_join(t, NULL);
+  pthread_mutex_destroy(&a.lock);
   CHECK(st == EDGELM_ERR_CANCELLED, "cancelled during the prompt: %d", st);
   CHECK(edgelm_session_n_past(s) < 999, "stopped early: %d positions", edgelm_session_n_past(s));
   /* the session still works afterwards */
