@@ -5,7 +5,11 @@
  * sessions on four threads. Compiles as C99 and as C++ with
  * -Wall -Wextra -Werror -pedantic (Tests/capi/run.sh).
  *
- * usage: test_capi MODEL.gguf EXPECTED_GREEDY_TEXT_FILE [THREADS]
+ * usage: test_capi MODEL.gguf EXPECTED_GREEDY_TEXT_FILE [THREADS [serial]]
+ * "serial" skips the tests that need a second thread to run while one
+ * computes (cancellation, four parallel sessions): under qemu-user a
+ * compute-bound guest thread starves the others (a canceller thread did not
+ * get to run within 240 s), so those are checked on the host only.
  */
 #include "edgelm.h"
 
@@ -36,6 +40,7 @@ typedef char assert_stats_tps[offsetof(edgelm_stats, prompt_tokens_per_second) =
 
 static const char *model_path;
 static int threads = 2; /* per session; 1 under qemu, where spin-waits crawl */
+static int serial = 0;  /* no concurrent threads (qemu-user) */
 
 struct text { char data[8192]; size_t len; };
 
@@ -283,11 +288,12 @@ int main(int argc, char **argv) {
   char expected[4096];
   size_t n;
   FILE *f;
-  if (argc != 3 && argc != 4) {
-    fprintf(stderr, "usage: %s MODEL.gguf EXPECTED_TEXT_FILE [THREADS]\n", argv[0]);
+  if (argc < 3 || argc > 5) {
+    fprintf(stderr, "usage: %s MODEL.gguf EXPECTED_TEXT_FILE [THREADS [serial]]\n", argv[0]);
     return 2;
   }
-  if (argc == 4) threads = atoi(argv[3]);
+  if (argc >= 4) threads = atoi(argv[3]);
+  if (argc == 5) serial = strcmp(argv[4], "serial") == 0;
   model_path = argv[1];
   f = fopen(argv[2], "rb");
   if (!f) { perror(argv[2]); return 2; }
@@ -295,17 +301,22 @@ int main(int argc, char **argv) {
   expected[n] = 0;
   fclose(f);
 
-  test_versions_and_statuses();
-  test_misuse();
-  test_bad_configs();
+#define RUN(call) do { printf("-- %s\n", #call); fflush(stdout); call; } while (0)
+  RUN(test_versions_and_statuses());
+  RUN(test_misuse());
+  RUN(test_bad_configs());
   if (edgelm_model_load(model_path, NULL, &m) != EDGELM_OK) {
     printf("FAIL: cannot load %s: %s\n", model_path, edgelm_last_error());
     return 1;
   }
-  test_model_and_tokens(m);
-  test_generate(m, expected);
-  test_cancel(m);
-  test_shared_model(m);
+  RUN(test_model_and_tokens(m));
+  RUN(test_generate(m, expected));
+  if (serial) {
+    printf("-- skipped test_cancel and test_shared_model (serial: no concurrent threads here)\n");
+  } else {
+    RUN(test_cancel(m));
+    RUN(test_shared_model(m));
+  }
   edgelm_model_free(m);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
