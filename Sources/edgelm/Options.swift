@@ -9,29 +9,15 @@ struct Options {
   var model: String? = nil
   var prompt: String? = nil
   var file: String? = nil
-  var config: String? = nil
   var nPredict = 128
   var batchSize = 128
   /// The runtime settings: --config FILE first, then the flags on top.
   var runtime = RuntimeConfig()
   var noBOS = false
   var json = false
-  var chat = false
   var promptTokens = 128
   var genTokens = 64
   var repetitions = 5
-  var draft: String? = nil
-  var spec: String? = nil
-  var positional: [String] = []
-
-  /// Flags each command accepts (besides the common ones).
-  static let valueFlags: Set<String> = [
-    "-m", "--model", "-p", "--prompt", "-f", "--file", "--config", "-n", "--n-predict",
-    "-c", "--ctx-size", "-t", "--threads", "-b", "--batch-size", "--temp", "--seed",
-    "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
-    "-r", "--repetitions", "--ram-limit", "--draft", "--spec",
-    "-pg", "--n-prompt", "--n-gen",
-  ]
 
   init(_ args: ArraySlice<String>, command: String) throws(EdgeLMError) {
     var i = args.startIndex
@@ -45,7 +31,6 @@ struct Options {
     var j = args.startIndex
     while j < args.endIndex {
       if args[j] == "--config" && j + 1 < args.endIndex {
-        config = args[j + 1]
         runtime = try RuntimeConfig.load(path: args[j + 1])
       }
       j += 1
@@ -58,7 +43,7 @@ struct Options {
         // `bench -p 128` is a token count, as in llama-bench.
         if command == "bench" { promptTokens = try Options.int(try value(a), a, 0...65536) } else { prompt = try value(a) }
       case "-f", "--file": file = try value(a)
-      case "--config": _ = try value(a)  // loaded before the flags, below
+      case "--config": _ = try value(a)  // loaded before the flags, above
       case "-n", "--n-predict", "--n-gen":
         let v = try value(a)
         if command == "bench" { genTokens = try Options.int(v, a, 0...65536) } else { nPredict = try Options.int(v, a, 0...1_000_000) }
@@ -80,14 +65,13 @@ struct Options {
           throw UsageError("option --ram-limit: '\(text)' is not a size (bytes, or a number with KiB/MiB/GiB or KB/MB/GB)")
         }
         runtime.ramLimit = bytes
-      case "--draft": draft = try value(a)
-      case "--spec": spec = try value(a)
+      case "--draft", "--spec", "--chat":
+        throw EdgeLMError(.unsupported, "option \(a) is not implemented in this build")
       case "--no-bos": noBOS = true
       case "--json": json = true
-      case "--chat": chat = true
       default:
-        if a.hasPrefix("-") && a != "-" { throw UsageError("unknown option '\(a)' for '\(command)'") }
-        positional.append(a)
+        if a.hasPrefix("-") { throw UsageError("unknown option '\(a)' for '\(command)'") }
+        throw UsageError("unexpected argument '\(a)' for '\(command)'")
       }
       i += 1
     }

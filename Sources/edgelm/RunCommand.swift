@@ -8,16 +8,7 @@ enum RunCommand {
     let model = try loadModel(o)
     let text = try promptBytes(o)
     let session = try Session.create(model: model, options: o.sessionOptions)
-    var tokens = model.tokenizer.tokenize(text, addSpecial: !o.noBOS, parseSpecial: true)
-    if tokens.isEmpty {
-      guard let bos = model.tokenizer.bosToken else {
-        throw EdgeLMError(.invalidArgument, "the prompt is empty and the model has no BOS token to start from")
-      }
-      tokens = [bos]
-    }
-    guard tokens.count < session.contextLength else {
-      throw EdgeLMError(.contextFull, "the prompt has \(tokens.count) tokens but the context holds \(session.contextLength) (use -c to raise it)")
-    }
+    let tokens = try session.promptTokens(text, addSpecial: !o.noBOS)
     var sampler = Sampler(o.runtime.sampling)
     let (stats, reason) = try session.generate(prompt: tokens, maxTokens: o.nPredict, sampler: &sampler) { piece, _ in
       Console.write(piece)

@@ -73,18 +73,8 @@ public func edgelm_generate(
   guard len >= 0 else { return CAPI.invalid("edgelm_generate: len is too large") }
   guard maxTokens >= 0 else { return CAPI.invalid("edgelm_generate: max_tokens \(maxTokens) is negative") }
   s.session.clearCancellation()
-  let model = s.session.model
-  var tokens = model.tokenizer.tokenize(CAPI.bytes(prompt, len), addSpecial: s.session.position == 0, parseSpecial: true)
-  if tokens.isEmpty {
-    guard let bos = model.tokenizer.bosToken else {
-      return CAPI.fail(EdgeLMError(.invalidArgument, "edgelm_generate: the prompt is empty and the model has no BOS token"))
-    }
-    tokens = [bos]
-  }
-  guard tokens.count <= s.session.contextLength - s.session.position else {
-    return CAPI.fail(EdgeLMError(.contextFull, "edgelm_generate: the prompt has \(tokens.count) tokens but only \(s.session.contextLength - s.session.position) of \(s.session.contextLength) context positions are free"))
-  }
   do {
+    let tokens = try s.session.promptTokens(CAPI.bytes(prompt, len), addSpecial: s.session.position == 0)
     let (stats, _) = try s.session.generate(prompt: tokens, maxTokens: Int(maxTokens), sampler: &s.sampler) { piece, token in
       guard let fn else { return true }
       return piece.withUnsafeBufferPointer { buffer in

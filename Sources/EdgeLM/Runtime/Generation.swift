@@ -27,6 +27,27 @@ public enum StopReason: Sendable {
 }
 
 extension Session {
+  /// Tokenizes a prompt to append to this session: special tokens written in
+  /// the text are parsed, BOS is added as the model says when `addSpecial`,
+  /// and an empty prompt becomes BOS alone.
+  /// - Throws: `.invalidArgument` for an empty prompt on a model without
+  ///   BOS, `.contextFull` when the tokens do not fit the free positions.
+  public func promptTokens(_ text: [UInt8], addSpecial: Bool) throws(EdgeLMError) -> [Int32] {
+    let tokenizer = model.tokenizer
+    var tokens = tokenizer.tokenize(text, addSpecial: addSpecial, parseSpecial: true)
+    if tokens.isEmpty {
+      guard let bos = tokenizer.bosToken else {
+        throw EdgeLMError(.invalidArgument, "the prompt is empty and the model has no BOS token to start from")
+      }
+      tokens = [bos]
+    }
+    let free = contextLength - position
+    guard tokens.count <= free else {
+      throw EdgeLMError(.contextFull, "the prompt has \(tokens.count) tokens but only \(free) of \(contextLength) context positions are free (raise context_length)")
+    }
+    return tokens
+  }
+
   /// Generates up to `maxTokens` tokens after `prompt` (token ids), calling
   /// `onPiece(bytes, token)` with each token's text, held back until it ends
   /// on a whole UTF-8 character. Return `false` from `onPiece` to stop.

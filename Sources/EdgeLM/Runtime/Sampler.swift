@@ -110,7 +110,8 @@ public struct Sampler {
     // Sort candidates by logit, descending (stable on ties by id).
     var order = Array(0..<n)
     let keep = p.topK > 0 ? min(p.topK, n) : n
-    partialSortDescending(&order, by: probs, keep: keep)
+    let logitsByID = probs
+    order.sort { a, b in logitsByID[a] > logitsByID[b] || (logitsByID[a] == logitsByID[b] && a < b) }
     var count = keep
     // Softmax over the kept candidates.
     let maxLogit = probs[order[0]]
@@ -155,9 +156,4 @@ public struct Sampler {
     return Int32(order[count - 1])
   }
 
-  /// Puts the `keep` largest `values[order[i]]` first, in descending order
-  /// (ties by smaller id). A full sort: at most one vocabulary per token.
-  func partialSortDescending(_ order: inout [Int], by values: [Float], keep: Int) {
-    order.sort { a, b in values[a] > values[b] || (values[a] == values[b] && a < b) }
-  }
 }
