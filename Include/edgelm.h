@@ -328,6 +328,47 @@ typedef struct edgelm_stats {
  * Returns EDGELM_OK or EDGELM_ERR_INVALID_ARGUMENT. */
 EDGELM_API edgelm_status edgelm_session_stats(const edgelm_session *session, edgelm_stats *stats);
 
+/* ------------------------------------------------------------------------ */
+/* Chat templates                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* One message of a conversation. Both strings are NUL-terminated UTF-8 and
+ * borrowed for the duration of the call. */
+typedef struct edgelm_chat_message {
+  const char *role;     /* "system", "user" or "assistant" */
+  const char *content;  /* the text, inserted as is (special-token texts
+                           such as "<|im_end|>" in it are not escaped) */
+} edgelm_chat_message;
+
+/* Formats a conversation as the prompt text a chat model expects, byte for
+ * byte as llama.cpp's llama_chat_apply_template (built-in templates
+ * recognised from the Jinja text; no Jinja engine).
+ *
+ *   template_name  IN, may be NULL: the model's own template
+ *                  (tokenizer.chat_template of its GGUF). Otherwise a
+ *                  built-in name: "chatml", "gemma", "llama3", "phi3",
+ *                  "phi4", "llama2", "llama2-sys", "llama2-sys-bos",
+ *                  "llama2-sys-strip", "mistral-v1", "mistral-v3",
+ *                  "mistral-v3-tekken", "mistral-v7", "mistral-v7-tekken";
+ *                  or a Jinja template text to recognise.
+ *   messages       IN: `count` messages (count >= 1), oldest first.
+ *   add_assistant  non-zero: end with the opening of an assistant turn
+ *                  ("<|im_start|>assistant\n"), so generation is the reply.
+ *   out            OUT: `capacity` bytes; receives the text and a NUL.
+ *
+ * The text has no BOS: pass it to edgelm_generate, or tokenize it with
+ * EDGELM_TOKENIZE_ADD_SPECIAL | EDGELM_TOKENIZE_PARSE_SPECIAL.
+ * Returns the length written (without the NUL); minus the capacity needed
+ * (length + 1) if `capacity` is too small (nothing is written; call again);
+ * EDGELM_NO_VALUE on failure, with edgelm_last_error() saying why: a NULL
+ * model, messages or role/content, count 0, NULL out with capacity > 0, a
+ * role other than the three (the message index is named), or a template
+ * that is unknown or missing (the model has none): the message lists the
+ * names to pass instead. Thread-safe. */
+EDGELM_API int32_t edgelm_chat_apply(const edgelm_model *model, const char *template_name,
+                                     const edgelm_chat_message *messages, size_t count,
+                                     int32_t add_assistant, char *out, int32_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -64,6 +64,10 @@ _TOKEN_FN = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.POINTER(ctypes.c_char), ctyp
                              ctypes.c_int32, ctypes.c_void_p)
 
 
+class _ChatMessage(ctypes.Structure):
+    _fields_ = [("role", ctypes.c_char_p), ("content", ctypes.c_char_p)]
+
+
 class _Stats(ctypes.Structure):
     _fields_ = [("size", ctypes.c_uint32), ("prompt_tokens", ctypes.c_int32),
                 ("generated_tokens", ctypes.c_int32), ("prompt_tokens_per_second", ctypes.c_double),
@@ -92,6 +96,8 @@ _sig("edgelm_model_token_is_eog", ctypes.c_bool, _P, ctypes.c_int32)
 _sig("edgelm_tokenize", ctypes.c_int32, _P, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int32),
      ctypes.c_int32, ctypes.c_int32)
 _sig("edgelm_token_to_piece", ctypes.c_int32, _P, ctypes.c_int32, ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32)
+_sig("edgelm_chat_apply", ctypes.c_int32, _P, ctypes.c_char_p, ctypes.POINTER(_ChatMessage), ctypes.c_size_t,
+     ctypes.c_int32, ctypes.c_char_p, ctypes.c_int32)
 _sig("edgelm_session_new", ctypes.c_int32, _P, _P, ctypes.POINTER(_P))
 _sig("edgelm_session_free", None, _P)
 _sig("edgelm_session_reset", ctypes.c_int32, _P)
@@ -189,6 +195,33 @@ class Model:
             buf = ctypes.create_string_buffer(-n)
             n = _lib.edgelm_token_to_piece(self._handle, token, buf, -n, PIECE_SPECIAL if special else 0)
         return buf.raw[:n]
+
+    def chat_apply(self, messages: Sequence[Union[Dict[str, str], Sequence[str]]], add_assistant: bool = True,
+                   template: Optional[str] = None) -> str:
+        """Formats a conversation as the model's chat template does (llama.cpp's
+        llama_chat_apply_template). `messages` are {"role": ..., "content": ...}
+        dicts or (role, content) pairs, roles "system", "user", "assistant".
+        `template` is a built-in name ("chatml", "gemma", "llama3", ...) or
+        None for the model's own. The result has no BOS: pass it to
+        Session.generate or tokenize() it. Raises EdgeLMError for a bad role,
+        no messages, or an unknown or missing template (the message lists the
+        names to pass)."""
+        pairs = [(m["role"], m["content"]) if isinstance(m, dict) else (m[0], m[1]) for m in messages]
+        encoded = [(r.encode("utf-8"), c.encode("utf-8")) for r, c in pairs]
+        for i, (r, c) in enumerate(encoded):
+            if b"\0" in r or b"\0" in c:
+                raise EdgeLMError(1, f"chat message {i} contains a NUL character")
+        arr = (_ChatMessage * max(len(encoded), 1))(*[_ChatMessage(r, c) for r, c in encoded])
+        name = template.encode("utf-8") if template is not None else None
+        add = 1 if add_assistant else 0
+        n = _lib.edgelm_chat_apply(self._handle, name, arr, len(encoded), add, None, 0)
+        if n == NO_VALUE:
+            _check(1)
+        buf = ctypes.create_string_buffer(max(-n, 1))
+        n = _lib.edgelm_chat_apply(self._handle, name, arr, len(encoded), add, buf, len(buf))
+        if n < 0:
+            _check(1)
+        return buf.raw[:n].decode("utf-8")
 
     def is_end_of_generation(self, token: int) -> bool:
         return bool(_lib.edgelm_model_token_is_eog(self._handle, token))

@@ -18,6 +18,12 @@ struct Options {
   var promptTokens = 128
   var genTokens = 64
   var repetitions = 5
+  /// `run --chat`: a multi-turn conversation read from stdin.
+  var chat = false
+  /// `--system TEXT`: the chat's system message.
+  var system: String? = nil
+  /// `--chat-template NAME`: overrides the model's own chat template.
+  var chatTemplate: String? = nil
 
   init(_ args: ArraySlice<String>, command: String) throws(EdgeLMError) {
     var i = args.startIndex
@@ -65,7 +71,10 @@ struct Options {
           throw UsageError("option --ram-limit: '\(text)' is not a size (bytes, or a number with KiB/MiB/GiB or KB/MB/GB)")
         }
         runtime.ramLimit = bytes
-      case "--draft", "--spec", "--chat":
+      case "--chat": chat = true
+      case "--system": system = try value(a)
+      case "--chat-template": chatTemplate = try value(a)
+      case "--draft", "--spec":
         throw EdgeLMError(.unsupported, "option \(a) is not implemented in this build")
       case "--no-bos": noBOS = true
       case "--json": json = true
@@ -74,6 +83,10 @@ struct Options {
         throw UsageError("unexpected argument '\(a)' for '\(command)'")
       }
       i += 1
+    }
+    if chat && command != "run" { throw UsageError("option --chat is for 'run', not '\(command)'") }
+    if !chat && (system != nil || chatTemplate != nil) {
+      throw UsageError("options --system and --chat-template need --chat")
     }
   }
 

@@ -5,6 +5,7 @@ import EdgeLM
 
 enum RunCommand {
   static func run(_ o: Options) throws(EdgeLMError) {
+    if o.chat { return try ChatCommand.run(o) }
     let model = try loadModel(o)
     let text = try promptBytes(o)
     let session = try Session.create(model: model, options: o.sessionOptions)

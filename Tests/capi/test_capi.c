@@ -1,8 +1,8 @@
 /*
  * C API tests against the real libedgelm.so and SmolLM2: status codes,
- * misuse (NULLs, small buffers, bad configs and files), generation equal to
- * the CLI's, cancellation from another thread, and one model shared by four
- * sessions on four threads. Compiles as C99 and as C++ with
+ * misuse (NULLs, small buffers, bad configs and files), chat templates,
+ * generation equal to the CLI's, cancellation from another thread, and one
+ * model shared by four sessions on four threads. Compiles as C99 and as C++ with
  * -Wall -Wextra -Werror -pedantic (Tests/capi/run.sh).
  *
  * usage: test_capi MODEL.gguf EXPECTED_GREEDY_TEXT_FILE [THREADS [serial]]
@@ -152,6 +152,64 @@ static void test_model_and_tokens(edgelm_model *m) {
   CHECK(edgelm_token_to_piece(m, 1, piece, 0, 0) == 0, "control token is empty without SPECIAL");
   CHECK(edgelm_token_to_piece(m, 1, piece, sizeof piece, EDGELM_PIECE_SPECIAL) == 12, "<|im_start|> is 12 bytes");
   CHECK(edgelm_model_token_is_eog(m, 2) && !edgelm_model_token_is_eog(m, 100), "eog");
+}
+
+/* Chat templates: llama.cpp's formatted text and token ids, case
+ * "multi_turn" (add_assistant true) of Tests/Fixtures/chat_templates.json
+ * (made by Tests/Fixtures/make_chat_fixtures.py). */
+static void test_chat(edgelm_model *m) {
+  static const edgelm_chat_message chat[] = {
+    {"system", "You are terse."}, {"user", "Name a colour."}, {"assistant", "Blue."}, {"user", "Another one?"},
+  };
+  static const char chatml[] =
+    "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nName a colour.<|im_end|>\n"
+    "<|im_start|>assistant\nBlue.<|im_end|>\n<|im_start|>user\nAnother one?<|im_end|>\n<|im_start|>assistant\n";
+  static const char gemma[] =
+    "<start_of_turn>user\nYou are terse.\n\nName a colour.<end_of_turn>\n<start_of_turn>model\n"
+    "Blue.<end_of_turn>\n<start_of_turn>user\nAnother one?<end_of_turn>\n<start_of_turn>model\n";
+  static const int32_t chatml_ids[] = {
+    1, 9690, 198, 2683, 359, 1733, 313, 30, 2, 198, 1, 4093, 198, 5820, 253, 7302, 30, 2, 198, 1, 520, 9531, 198,
+    23390, 30, 2, 198, 1, 4093, 198, 4809, 582, 47, 2, 198, 1, 520, 9531, 198,
+  };
+  const int32_t len = (int32_t)(sizeof chatml - 1);
+  const int32_t n_ids = (int32_t)(sizeof chatml_ids / sizeof chatml_ids[0]);
+  char out[1024];
+  int32_t ids[128];
+  int32_t n, i, same;
+  edgelm_chat_message bad[2];
+
+  /* the model's own template (ChatML) */
+  n = edgelm_chat_apply(m, NULL, chat, 4, 1, out, sizeof out);
+  CHECK(n == len && strcmp(out, chatml) == 0, "chatml: n=%d text=%s", n, n > 0 ? out : "");
+  n = edgelm_tokenize(m, out, (size_t)n, ids, 128, EDGELM_TOKENIZE_ADD_SPECIAL | EDGELM_TOKENIZE_PARSE_SPECIAL);
+  same = n == n_ids;
+  for (i = 0; same && i < n; i++) same = ids[i] == chatml_ids[i];
+  CHECK(same, "chatml token ids (n=%d)", n);
+  n = edgelm_chat_apply(m, "chatml", chat, 4, 0, out, sizeof out);
+  CHECK(n == len - 22 && strncmp(out, chatml, (size_t)n) == 0 && out[n] == 0, "no assistant prompt: n=%d", n);
+  /* a named template overrides the model's */
+  n = edgelm_chat_apply(m, "gemma", chat, 4, 1, out, sizeof out);
+  CHECK(n == (int32_t)(sizeof gemma - 1) && strcmp(out, gemma) == 0, "gemma: n=%d", n);
+  /* buffer too small: minus the capacity needed, nothing written */
+  CHECK(edgelm_chat_apply(m, NULL, chat, 4, 1, NULL, 0) == -(len + 1), "size query");
+  out[0] = 'x';
+  CHECK(edgelm_chat_apply(m, NULL, chat, 4, 1, out, len) == -(len + 1) && out[0] == 'x', "one byte short");
+  CHECK(edgelm_chat_apply(m, NULL, chat, 4, 1, out, len + 1) == len, "exact capacity");
+  /* errors */
+  bad[0] = chat[1];
+  bad[1].role = "tool";
+  bad[1].content = "x";
+  CHECK(edgelm_chat_apply(m, NULL, bad, 2, 1, out, sizeof out) == EDGELM_NO_VALUE &&
+        strstr(edgelm_last_error(), "message 1") != NULL && strstr(edgelm_last_error(), "tool") != NULL,
+        "unknown role");
+  bad[1].role = NULL;
+  CHECK(edgelm_chat_apply(m, NULL, bad, 2, 1, out, sizeof out) == EDGELM_NO_VALUE, "NULL role");
+  CHECK(edgelm_chat_apply(m, "vicuna", chat, 4, 1, out, sizeof out) == EDGELM_NO_VALUE &&
+        strstr(edgelm_last_error(), "chatml, gemma, llama3") != NULL, "unknown template name");
+  CHECK(edgelm_chat_apply(m, NULL, chat, 0, 1, out, sizeof out) == EDGELM_NO_VALUE, "no messages");
+  CHECK(edgelm_chat_apply(m, NULL, NULL, 1, 1, out, sizeof out) == EDGELM_NO_VALUE, "NULL messages");
+  CHECK(edgelm_chat_apply(NULL, NULL, chat, 4, 1, out, sizeof out) == EDGELM_NO_VALUE, "NULL model");
+  CHECK(edgelm_chat_apply(m, NULL, chat, 4, 1, NULL, 10) == EDGELM_NO_VALUE, "NULL out with capacity");
 }
 
 static void test_generate(edgelm_model *m, const char *expected) {
@@ -310,6 +368,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   RUN(test_model_and_tokens(m));
+  RUN(test_chat(m));
   RUN(test_generate(m, expected));
   if (serial) {
     printf("-- skipped test_cancel and test_shared_model (serial: no concurrent threads here)\n");

@@ -68,7 +68,25 @@ for ids in "$work"/ids*.txt; do
   fi
 done
 
-# 3. The bundled firmware example (Cross/bundle.sh) prints what the CLI does.
+# 3. Chat: two user lines in the model's own template (ChatML). Both turns
+#    reply, the second reuses the first's KV cache, and the first reply is
+#    the greedy continuation of the formatted first turn.
+if printf 'Hi\nWhat is 2+2?\n' | "${runner[@]}" "$dir/edgelm" run -m "$model" --chat --temp 0 -n 16 -t "$threads" \
+     > "$work/chat.txt" 2> "$work/chat.err"; then
+  check "chat exits 0" ok ok
+else
+  check "chat exits 0" ok "failed: $(cat "$work/chat.err")"
+fi
+check "chat: two turns, each with a reply" "2" "$(grep -cE '^turn [12]: .*generated [1-9][0-9]* tokens' "$work/chat.err" || true)"
+check "chat: turn 2 reuses the cache" "1" "$(grep -cE '^turn 2: .*\([1-9][0-9]* reused\)' "$work/chat.err" || true)"
+check "chat: replies on stdout" "yes" "$(grep -q '[^[:space:]]' "$work/chat.txt" && echo yes || echo no)"
+printf '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n' > "$work/turn1.prompt"
+"${runner[@]}" "$dir/edgelm" run -m "$model" -f "$work/turn1.prompt" --temp 0 -n 16 -t "$threads" 2>/dev/null \
+  > "$work/turn1.txt"
+check "chat: first reply == edgelm run on the formatted turn" "$(od -c "$work/turn1.txt")" \
+  "$(head -c "$(wc -c < "$work/turn1.txt")" "$work/chat.txt" | od -c)"
+
+# 4. The bundled firmware example (Cross/bundle.sh) prints what the CLI does.
 example=$(ls "$dir"/bundle/*/bin/firmware_example 2>/dev/null | head -1 || true)
 if [ -n "$example" ]; then
   printf '{"threads": %s, "context_length": 128, "sampling": {"temperature": 0}}' "$threads" > "$work/config.json"

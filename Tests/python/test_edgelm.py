@@ -1,5 +1,6 @@
 """pytest: the Python binding against the real library and model.
 Run by `make test` (EDGELM_LIBRARY and EDGELM_CLI point at the build)."""
+import json
 import os
 import subprocess
 import sys
@@ -123,3 +124,41 @@ def test_cancel_from_another_thread(model):
             s.generate_text("hello " * 900, 10)
         timer.join()
         assert e.value.name == "CANCELLED"
+
+
+def chat_fixture(key):
+    """llama.cpp's chat template output (Tests/Fixtures/make_chat_fixtures.py)."""
+    with open(os.path.join(ROOT, "Tests", "Fixtures", "chat_templates.json"), encoding="utf-8") as f:
+        return json.load(f)["models"][key]["cases"]
+
+
+def test_chat_apply_equals_llama_cpp(model):
+    cases = chat_fixture("smollm2")
+    assert len(cases) >= 20
+    for c in cases:
+        text = model.chat_apply(c["messages"], add_assistant=c["add_assistant"])
+        assert text == c["formatted"], (c["name"], c["add_assistant"])
+        assert model.tokenize(text) == c["token_ids"], (c["name"], c["add_assistant"])
+
+
+def test_chat_apply_named_template(model):
+    for c in chat_fixture("gemma3"):
+        pairs = [(m["role"], m["content"]) for m in c["messages"]]
+        assert model.chat_apply(pairs, c["add_assistant"], template="gemma") == c["formatted"], c["name"]
+
+
+def test_chat_apply_errors(model):
+    with pytest.raises(edgelm.EdgeLMError) as e:
+        model.chat_apply([("user", "a"), ("tool", "b")])
+    assert "message 1" in e.value.message and "tool" in e.value.message
+    with pytest.raises(edgelm.EdgeLMError) as e:
+        model.chat_apply([("user", "a")], template="vicuna")
+    assert "chatml, gemma, llama3" in e.value.message
+    with pytest.raises(edgelm.EdgeLMError):
+        model.chat_apply([])
+
+
+def test_chat_apply_then_generate(model):
+    prompt = model.chat_apply([{"role": "user", "content": "What is 2+2?"}])
+    with edgelm.Session(model, GREEDY) as s:
+        assert s.generate_text(prompt, 8) == cli_run(prompt, 8)
