@@ -13,6 +13,9 @@ enum InfoCommand {
     out += "architecture: \(c.architecture.name)\n"
     out += "  layers \(c.layerCount), hidden \(c.embeddingLength), ffn \(c.feedForwardLength), heads \(c.headCount) (kv \(c.kvHeadCount)), head size \(c.headDim)\n"
     out += "  vocab \(c.vocabSize), trained context \(c.trainedContextLength), rope base \(fixed(Double(c.ropeBase), 1)) over \(c.ropeDims) dims, rms eps \(c.rmsEpsilon)\n"
+    if c.slidingWindow > 0 {
+      out += "  sliding-window layers use rope base \(fixed(Double(c.ropeBaseSliding), 1)); attention scale \(c.attentionScale), embedding scale \(c.embeddingScale)\n"
+    }
     out += "tokenizer: \(model.tokenizer.vocabSize) tokens, add BOS \(model.tokenizer.addBOS)\n"
     var byType: [String: (count: Int, bytes: Int)] = [:]
     for t in g.tensors {
@@ -26,8 +29,16 @@ enum InfoCommand {
     }
     out += "\n"
     let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength
-    let kvBytes = KVCache.byteCount(layers: c.layerCount, contextLength: ctx, kvDim: c.kvDim)
+    let batch = min(SessionOptions().batchSize, ctx)
+    let kvBytes = KVCache.byteCount(config: c, contextLength: ctx, maxBatch: batch)
     out += "memory: weights \(mib(model.weightBytes)) (memory-mapped), KV cache \(mib(kvBytes)) at context \(ctx) (f16)\n"
+    if c.slidingWindow > 0 {
+      var full = c
+      full.layerIsSliding = [Bool](repeating: false, count: c.layerCount)
+      let fullBytes = KVCache.byteCount(config: full, contextLength: ctx, maxBatch: batch)
+      let sliding = c.layerIsSliding.filter { $0 }.count
+      out += "  sliding window \(c.slidingWindow) on \(sliding) of \(c.layerCount) layers: they keep \(c.cachePositions(layer: c.layerIsSliding.firstIndex(of: true) ?? 0, context: ctx, maxBatch: batch)) positions each, saving \(mib(fullBytes - kvBytes)) of KV cache at context \(ctx)\n"
+    }
     out += "metadata:\n"
     for entry in g.metadata {
       out += "  \(entry.key) = \(describe(entry.value))\n"

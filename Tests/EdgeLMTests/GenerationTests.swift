@@ -3,11 +3,14 @@ import Testing
 @testable import EdgeLM
 
 /// End to end against llama.cpp (fixtures from Tests/Fixtures/make_generation_fixtures.py):
-/// the real SmolLM2 Q4_1 file, the same prompt tokens, the same greedy text,
-/// logits close to llama.cpp's and the same perplexity.
+/// the real SmolLM2 Q4_1 and Gemma 3 270M Q4_K_M files, the same prompt
+/// tokens, the same greedy text, logits close to llama.cpp's and the same
+/// perplexity. Each model also gets a 900-token prompt, longer than Gemma's
+/// 512-position sliding window, evaluated in batches that wrap its ring cache.
 @Suite(.serialized) struct GenerationTests {
   struct Case: Decodable {
     let prompt: String
+    let long: Bool?
     let prompt_tokens: [Int32]
     let greedy_tokens: [Int32]
     let top_logits: [[Double]]
@@ -24,13 +27,25 @@ import Testing
     let perplexity: PerplexityFixture
   }
 
-  static let fixture: Fixture = try! JSONDecoder().decode(
-    Fixture.self, from: TestPaths.fixture("generation_smollm2.json"))
-  static let model: Model = try! Model(path: TestPaths.model(TestPaths.smollm2Name))
+  /// The models under test: fixture name -> model file.
+  static let modelFiles = ["smollm2": TestPaths.smollm2Name, "gemma3": TestPaths.gemma3Name]
+  static let names = ["smollm2", "gemma3"]
 
-  @Test func promptTokensMatchLlamaCpp() throws {
-    let tok = Self.model.tokenizer
-    for c in Self.fixture.cases {
+  /// Loaded once per model (the suite is serialized).
+  nonisolated(unsafe) static var loaded: [String: (fixture: Fixture, model: Model)] = [:]
+
+  static func load(_ name: String) throws -> (fixture: Fixture, model: Model) {
+    if let l = loaded[name] { return l }
+    let fixture = try JSONDecoder().decode(Fixture.self, from: TestPaths.fixture("generation_\(name).json"))
+    let model = try Model(path: TestPaths.model(modelFiles[name]!))
+    loaded[name] = (fixture, model)
+    return (fixture, model)
+  }
+
+  @Test(arguments: names) func promptTokensMatchLlamaCpp(_ name: String) throws {
+    let (fixture, model) = try Self.load(name)
+    let tok = model.tokenizer
+    for c in fixture.cases where c.long != true {
       #expect(tok.tokenize(Array(c.prompt.utf8), addSpecial: true, parseSpecial: true) == c.prompt_tokens, "\(c.prompt)")
     }
   }
@@ -42,11 +57,12 @@ import Testing
   /// 30-layer Q4_1 model amplifies rounding). We must stay within the
   /// largest such self-variation, and pick the same token wherever
   /// llama.cpp's own top-2 margin exceeds it.
-  @Test func lastPositionLogitsMatchLlamaCpp() throws {
-    let session = try Session.create(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
-    let yardstick = Self.fixture.cases.map(\.variant_max_logit_diff).max()!
+  @Test(arguments: names) func lastPositionLogitsMatchLlamaCpp(_ name: String) throws {
+    let (fixture, model) = try Self.load(name)
+    let session = try Session.create(model: model, options: SessionOptions(contextLength: 1024, threads: 2))
+    let yardstick = fixture.cases.map(\.variant_max_logit_diff).max()!
     var worst: Double = 0
-    for c in Self.fixture.cases {
+    for c in fixture.cases {
       session.reset()
       let logits = try session.evaluate(c.prompt_tokens, logits: .last)
       for pair in c.top_logits {
@@ -56,7 +72,7 @@ import Testing
         #expect(Sampler.argmax(logits, count: session.vocabSize) == Int32(c.top_logits[0][0]), "\(c.prompt)")
       }
     }
-    print("largest |logit - llama.cpp| over top-20 of \(Self.fixture.cases.count) prompts: \(worst) (llama.cpp vs itself: \(yardstick))")
+    print("\(name): largest |logit - llama.cpp| over top-20 of \(fixture.cases.count) prompts: \(worst) (llama.cpp vs itself: \(yardstick))")
     #expect(worst <= yardstick)
   }
 
@@ -66,13 +82,14 @@ import Testing
   /// diverges where the model is sure. Which near-ties flip is float-order
   /// noise (llama.cpp's flash-attention variant flips others), so the count
   /// of identical continuations is reported, not asserted.
-  @Test func greedyContinuationsMatchLlamaCpp() throws {
-    let session = try Session.create(model: Self.model, options: SessionOptions(contextLength: 512, threads: 2))
-    let nearTie = 2 * Self.fixture.cases.map(\.variant_max_logit_diff).max()!
+  @Test(arguments: names) func greedyContinuationsMatchLlamaCpp(_ name: String) throws {
+    let (fixture, model) = try Self.load(name)
+    let session = try Session.create(model: model, options: SessionOptions(contextLength: 1024, threads: 2))
+    let nearTie = 2 * fixture.cases.map(\.variant_max_logit_diff).max()!
     var identical = 0
     var agreed = 0
     var variantAgreed = 0
-    for c in Self.fixture.cases {
+    for c in fixture.cases {
       session.reset()
       var sampler = Sampler(.greedy)
       var tokens: [Int32] = []
@@ -88,26 +105,27 @@ import Testing
         identical += 1
       } else {
         let margin = c.greedy_margins[min(k, c.greedy_margins.count - 1)]
-        print("leaves llama.cpp's path at step \(k) (llama.cpp's margin there \(margin)): \(c.prompt.debugDescription)")
+        print("\(name): leaves llama.cpp's path at step \(k) (llama.cpp's margin there \(margin)): \(c.prompt.prefix(80).debugDescription)")
         #expect(margin < nearTie, "diverged at step \(k) where llama.cpp's margin is \(margin): \(c.prompt)")
       }
     }
-    print("identical 32-token continuations: \(identical) of \(Self.fixture.cases.count); tokens agreed \(agreed) (llama.cpp flash-attention variant: \(variantAgreed))")
+    print("\(name): identical 32-token continuations: \(identical) of \(fixture.cases.count); tokens agreed \(agreed) (llama.cpp flash-attention variant: \(variantAgreed))")
   }
 }
 
 extension GenerationTests {
   /// `perplexity -c 128` over the committed public text within 1% of llama.cpp's.
-  @Test func perplexityMatchesLlamaCpp() throws {
+  @Test(arguments: names) func perplexityMatchesLlamaCpp(_ name: String) throws {
+    let (fixture, model) = try Self.load(name)
     let text = try TestPaths.fixture("perplexity-gpl3.txt")
-    let tok = Self.model.tokenizer
+    let tok = model.tokenizer
     let tokens = tok.tokenize(Array(text), addSpecial: tok.addBOS, parseSpecial: false)
     #expect(tokens.count >= 2000)
-    let ctx = Self.fixture.perplexity.context
-    let session = try Session.create(model: Self.model, options: SessionOptions(contextLength: ctx, threads: 2, batchSize: ctx))
+    let ctx = fixture.perplexity.context
+    let session = try Session.create(model: model, options: SessionOptions(contextLength: ctx, threads: 2, batchSize: ctx))
     let result = try EdgeLM.Perplexity.compute(tokens: tokens, session: session, addBOS: tok.addBOS)
-    let expected = Self.fixture.perplexity.perplexity
-    print("perplexity: ours \(result.perplexity), llama.cpp \(expected)")
+    let expected = fixture.perplexity.perplexity
+    print("\(name) perplexity: ours \(result.perplexity), llama.cpp \(expected)")
     #expect(abs(result.perplexity - expected) / expected < 0.01)
   }
 }

@@ -22,9 +22,9 @@ from llama_cpp import Llama
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.expanduser(os.environ.get("EDGELM_MODEL_DIR", "~/.cache/edgelm/models"))
-MODEL_FILES = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf"}
+MODEL_FILES = {"smollm2": "SmolLM2-135M-Instruct.Q4_1.gguf", "gemma3": "gemma-3-270m-q4_k_m.gguf"}
 
-PROMPTS = [
+SMOLLM2_PROMPTS = [
     "The capital of France is",
     "Once upon a time, in a small village,",
     "def fibonacci(n):",
@@ -38,6 +38,27 @@ PROMPTS = [
     "In machine learning, a transformer is",
     "Emoji test: 🙂 and 日本語 text:",
 ]
+
+GEMMA3_PROMPTS = [
+    "The capital of France is",
+    "Once upon a time, in a small village,",
+    "def fibonacci(n):",
+    "<start_of_turn>user\nWhat is the tallest mountain in the world?<end_of_turn>\n<start_of_turn>model\n",
+    "1, 2, 3, 4, 5,",
+    "The quick brown fox",
+    "Water boils at a temperature of",
+    "Here is a list of fruits:\n-",
+    "<start_of_turn>user\nTranslate to French: Good morning, how are you?<end_of_turn>\n<start_of_turn>model\n",
+    "<start_of_turn>user\nWrite a haiku about the sea.<end_of_turn>\n<start_of_turn>model\n",
+    "In machine learning, a transformer is",
+    "Emoji test: 🙂 and 日本語 text:",
+]
+
+PROMPTS = {"smollm2": SMOLLM2_PROMPTS, "gemma3": GEMMA3_PROMPTS}
+# A prompt longer than Gemma 3's sliding window (512), so the window mask
+# and the ring cache of its sliding-window layers are exercised: the start of
+# the perplexity text, this many tokens.
+LONG_PROMPT_TOKENS = 900
 N_PREDICT = 32
 TOP_LOGITS = 20
 PPL_CTX = 128
@@ -105,26 +126,35 @@ def perplexity(path, text):
 
 
 def main():
-    names = sys.argv[1:] or list(MODEL_FILES)
+    # NAME or NAME=PATH (a variant file of the same model, e.g. for a check
+    # by hand; the fixture still records MODEL_FILES[NAME]).
+    args = sys.argv[1:] or list(MODEL_FILES)
     with open(os.path.join(HERE, "perplexity-gpl3.txt"), "rb") as f:
         text = f.read()
-    for name in names:
-        path = os.path.join(MODELS, MODEL_FILES[name])
-        llm = Llama(model_path=path, n_ctx=512, n_batch=512, n_threads=2, verbose=False)
+    for arg in args:
+        name, _, path = arg.partition("=")
+        path = path or os.path.join(MODELS, MODEL_FILES[name])
+        llm = Llama(model_path=path, n_ctx=2048, n_batch=512, n_threads=2, verbose=False)
         # The same llama.cpp with its flash-attention kernel: how far llama.cpp
         # moves from itself when only the float order of attention changes.
         # This is the yardstick for how close an independent implementation
         # can be expected to come (the model is numerically sensitive).
-        variant = Llama(model_path=path, n_ctx=512, n_batch=512, n_threads=2,
+        variant = Llama(model_path=path, n_ctx=2048, n_batch=512, n_threads=2,
                         flash_attn=True, verbose=False)
         cases = []
-        for prompt in PROMPTS:
-            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        long_tokens = llm.tokenize(text, add_bos=True, special=False)[:LONG_PROMPT_TOKENS]
+        for prompt in PROMPTS[name] + [None]:
+            if prompt is None:
+                tokens = long_tokens
+                prompt = llm.detokenize(tokens).decode("utf-8", errors="replace")
+            else:
+                tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
             continuation, logits, margins = greedy(llm, tokens)
             v_continuation, v_logits, _ = greedy(variant, tokens)
             top = np.argsort(-logits, kind="stable")[:TOP_LOGITS]
             cases.append({
                 "prompt": prompt,
+                "long": len(tokens) == LONG_PROMPT_TOKENS,
                 "prompt_tokens": [int(t) for t in tokens],
                 "greedy_tokens": continuation,
                 "greedy_text": llm.detokenize(continuation).decode("utf-8", errors="replace"),

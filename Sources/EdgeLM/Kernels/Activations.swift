@@ -12,16 +12,44 @@ public enum Activations {
     }
   }
 
-  /// `gate[i] = gelu(gate[i]) * up[i]` with ggml's tanh approximation (GeGLU).
+  /// `gate[i] = gelu(gate[i]) * up[i]` (GeGLU) exactly as ggml's CPU
+  /// backend computes it: gelu with the tanh approximation, evaluated on
+  /// the input rounded to Float16 and rounded to Float16 again (ggml's
+  /// 64K-entry table), 0 below -10 and the identity above 10.
   @inline(__always)
   public static func geglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-    let sqrt2OverPi: Float = 0.79788456080286535587989211986876
-    let coef: Float = 0.044715
     for i in 0..<count {
       let x = gate[i]
-      let g = 0.5 * x * (1 + tanhf(sqrt2OverPi * x * (1 + coef * x * x)))
+      let g: Float
+      if x <= -10 {
+        g = 0
+      } else if x >= 10 {
+        g = x
+      } else {
+        g = Float(Float16(gelu(Float(Float16(x)))))
+      }
       gate[i] = g * up[i]
     }
+  }
+
+  /// gelu with ggml's tanh approximation.
+  @inline(__always)
+  public static func gelu(_ x: Float) -> Float {
+    let sqrt2OverPi: Float = 0.79788456080286535587989211986876
+    let coef: Float = 0.044715
+    return 0.5 * x * (1 + tanhf(sqrt2OverPi * x * (1 + coef * x * x)))
+  }
+
+  /// `x[i] = cap * tanh(x[i] / cap)` (logit soft-capping).
+  public static func softcap(_ x: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
+    let inv = 1 / cap
+    for i in 0..<count { x[i] = cap * tanhf(x[i] * inv) }
+  }
+
+  /// `x[i] *= factor`.
+  @inline(__always)
+  public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    for i in 0..<count { x[i] *= factor }
   }
 
   /// `y[i] += x[i]`.

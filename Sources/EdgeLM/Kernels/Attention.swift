@@ -43,32 +43,41 @@ public enum Attention {
   /// One query head against cached positions `first...last`.
   /// - Parameters:
   ///   - q: (headDim) query, already rotated.
-  ///   - keys, values: cache rows for this layer, position p of the KV head
-  ///     at `keys + p * rowStride` (Float16, headDim each).
-  ///   - scores: scratch of at least `last + 1` floats.
+  ///   - keys, values: slot 0 of this layer's cache for the KV head; position
+  ///     p lives in slot `p % capacity`, at `keys + slot * rowStride`
+  ///     (Float16, headDim each). `last - first < capacity`.
+  ///   - scores: scratch of at least `last - first + 1` floats.
   ///   - out: (headDim) result.
   @inline(__always)
   public static func head(
     q: UnsafePointer<Float>, keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
-    rowStride: Int, first: Int, last: Int, headDim: Int, scale: Float,
+    rowStride: Int, capacity: Int, first: Int, last: Int, headDim: Int, scale: Float,
     scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
   ) {
+    let count = last - first + 1
+    let firstSlot = first % capacity
     var maxScore = -Float.infinity
-    for p in first...last {
-      let s = dot(q, keys + p * rowStride, headDim) * scale
-      scores[p] = s
+    var slot = firstSlot
+    for i in 0..<count {
+      let s = dot(q, keys + slot * rowStride, headDim) * scale
+      scores[i] = s
       if s > maxScore { maxScore = s }
+      slot += 1
+      if slot == capacity { slot = 0 }
     }
     var sum: Float = 0
-    for p in first...last {
-      let e = expf(scores[p] - maxScore)
-      scores[p] = e
+    for i in 0..<count {
+      let e = expf(scores[i] - maxScore)
+      scores[i] = e
       sum += e
     }
     let inv = 1 / sum
     for i in 0..<headDim { out[i] = 0 }
-    for p in first...last {
-      accumulate(out, values + p * rowStride, scores[p] * inv, headDim)
+    slot = firstSlot
+    for i in 0..<count {
+      accumulate(out, values + slot * rowStride, scores[i] * inv, headDim)
+      slot += 1
+      if slot == capacity { slot = 0 }
     }
   }
 }

@@ -5,7 +5,7 @@ import CEdgeSys
 // of theta_scale in Float exactly as ggml_rope_cache_init does, so angles
 // round the same way.
 
-public enum RopeStyle {
+public enum RopeStyle: Sendable {
   /// Adjacent pairs (x[2i], x[2i+1]): llama (LLAMA_ROPE_TYPE_NORM).
   case normal
   /// Halves (x[i], x[i + dims/2]): gemma, qwen2, phi3 (LLAMA_ROPE_TYPE_NEOX).

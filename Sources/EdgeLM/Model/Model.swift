@@ -7,7 +7,7 @@ public struct Model {
   public let gguf: GGUFFile
   public let config: ModelConfig
   public let tokenizer: Tokenizer
-  let llama: LlamaWeights
+  let weights: DecoderWeights
 
   /// Maps and validates the GGUF at `path`.
   /// - Throws: `.io` if the file cannot be opened, `.format` for a malformed
@@ -22,7 +22,8 @@ public struct Model {
       throw EdgeLMError(.format, "tokenizer has \(tokenizer.vocabSize) tokens but token_embd.weight has \(config.vocabSize) rows")
     }
     switch config.architecture {
-    case .llama: llama = try LlamaWeights(gguf: gguf, config: config)
+    case .llama: weights = try DecoderWeights.llama(gguf: gguf, config: config)
+    case .gemma3: weights = try DecoderWeights.gemma3(gguf: gguf, config: config)
     }
   }
 
@@ -30,8 +31,6 @@ public struct Model {
   public var weightBytes: Int { gguf.fileSize - gguf.dataOffset }
 
   func forward(_ s: ForwardState, tokens: UnsafePointer<Int32>, batch: Int, start: Int, logitRows: LogitRows) {
-    switch config.architecture {
-    case .llama: llama.forward(s, tokens: tokens, batch: batch, start: start, logitRows: logitRows)
-    }
+    weights.forward(s, tokens: tokens, batch: batch, start: start, logitRows: logitRows)
   }
 }

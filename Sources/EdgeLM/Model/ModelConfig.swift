@@ -5,12 +5,14 @@
 /// Architectures this build runs. `general.architecture` names them.
 public enum Architecture: Sendable {
   case llama
+  case gemma3
 
-  public static let supportedNames = "llama"
+  public static let supportedNames = "llama, gemma3"
 
   init(name: String) throws(EdgeLMError) {
     switch name {
     case "llama": self = .llama
+    case "gemma3": self = .gemma3
     default:
       throw EdgeLMError(.unsupported, "architecture '\(name)' is not supported (supported: \(Architecture.supportedNames))")
     }
@@ -19,8 +21,17 @@ public enum Architecture: Sendable {
   public var name: String {
     switch self {
     case .llama: return "llama"
+    case .gemma3: return "gemma3"
     }
   }
+}
+
+/// The gated feed-forward activation.
+public enum FeedForwardActivation: Sendable {
+  /// silu(gate) * up (llama, qwen, mistral).
+  case swiglu
+  /// gelu(gate) * up with ggml's tanh approximation (gemma).
+  case geglu
 }
 
 public struct ModelConfig: Sendable {
@@ -39,8 +50,36 @@ public struct ModelConfig: Sendable {
   public var ropeBase: Float
   public var ropeFreqScale: Float
   public var rmsEpsilon: Float
+  /// How pairs are rotated: adjacent (llama) or halves (gemma, qwen, phi).
+  public var ropeStyle: RopeStyle
+  public var feedForward: FeedForwardActivation
+  /// Multiplies token embeddings before the first layer (gemma: sqrt(dim)).
+  public var embeddingScale: Float
+  /// Multiplies query-key dot products (1/sqrt(headDim) unless the model says).
+  public var attentionScale: Float
+  /// Sliding-window size of the layers that use one (0 = no sliding window):
+  /// a query at position p sees keys at p-window+1...p.
+  public var slidingWindow: Int
+  /// Per layer: whether it attends over the sliding window. Shape: (layerCount).
+  public var layerIsSliding: [Bool]
+  /// RoPE base and frequency scale of sliding-window layers (gemma3 uses
+  /// 10000 and 1 there, the metadata values on global layers).
+  public var ropeBaseSliding: Float
+  public var ropeFreqScaleSliding: Float
+  /// tanh soft-capping of the output logits (0 = none).
+  public var finalLogitSoftcap: Float
 
   public var qDim: Int { headCount * headDim }
+
+  /// KV cache positions layer `l` keeps for a context of `context` positions
+  /// and prompt batches of up to `maxBatch`: the whole context, or for a
+  /// sliding-window layer a ring of window + maxBatch - 1 positions (every
+  /// query of a batch still sees its whole window after the batch's keys
+  /// are written).
+  public func cachePositions(layer l: Int, context: Int, maxBatch: Int) -> Int {
+    guard layerIsSliding[l] else { return context }
+    return min(context, slidingWindow + maxBatch - 1)
+  }
   public var kvDim: Int { kvHeadCount * headDim }
 
   /// Upper bounds that no real model approaches; they keep later size
@@ -124,6 +163,44 @@ public struct ModelConfig: Sendable {
       ropeFreqScale = 1
     }
     rmsEpsilon = try positiveFloat("attention.layer_norm_rms_epsilon", default: nil, max: 1)
+
+    ropeStyle = .normal
+    feedForward = .swiglu
+    embeddingScale = 1
+    attentionScale = 1 / Float(headDim).squareRoot()
+    slidingWindow = 0
+    layerIsSliding = [Bool](repeating: false, count: layerCount)
+    ropeBaseSliding = ropeBase
+    ropeFreqScaleSliding = ropeFreqScale
+    finalLogitSoftcap = 0
+    switch architecture {
+    case .llama:
+      break
+    case .gemma3:
+      // As llama.cpp's LLM_ARCH_GEMMA3 hyper-parameters: neox RoPE, GeGLU,
+      // embeddings scaled by sqrt(dim), every 6th layer global and the
+      // others over the sliding window with RoPE base 10000.
+      ropeStyle = .neox
+      feedForward = .geglu
+      embeddingScale = Float(embeddingLength).squareRoot()
+      if let window = try optional("attention.sliding_window", 0...(1 << 24)), window > 0 {
+        slidingWindow = window
+        for l in 0..<layerCount { layerIsSliding[l] = l % 6 < 5 }
+        ropeBaseSliding = 10000
+        ropeFreqScaleSliding = 1
+      }
+      if let cap = try gguf.float(a + ".final_logit_softcapping") {
+        guard cap.isFinite, cap >= 0 else {
+          throw EdgeLMError(.format, "metadata '\(a).final_logit_softcapping' = \(cap) must be a finite number >= 0")
+        }
+        finalLogitSoftcap = cap
+      }
+      // llama.cpp: 1/sqrt(n_embd/n_head) for the 27B model (62 layers), else
+      // 1/sqrt(head size).
+      if layerCount == 62 {
+        attentionScale = 1 / Float(embeddingLength / headCount).squareRoot()
+      }
+    }
 
     // The vocabulary size comes from the embedding tensor, the ground truth.
     guard let embedding = gguf.tensor(named: "token_embd.weight") else {

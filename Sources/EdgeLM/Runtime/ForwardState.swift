@@ -35,7 +35,7 @@ final class ForwardState {
   init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) throws(EdgeLMError) {
     config = c
     pool = try ThreadPool(threadCount: threads)
-    kv = try KVCache(layers: c.layerCount, contextLength: contextLength, kvDim: c.kvDim)
+    kv = try KVCache(config: c, contextLength: contextLength, maxBatch: maxBatch)
     self.maxBatch = maxBatch
     let dim = c.embeddingLength
     x = try AlignedBuffer.allocate(count: maxBatch * dim)
@@ -83,24 +83,32 @@ final class ForwardState {
     }
   }
 
-  /// Causal attention of the batch's queries over the cache.
-  func attend(layer l: Int, q: UnsafePointer<Float>, batch n: Int, start: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
+  /// Causal attention of the batch's queries over the cache; with a
+  /// `window` > 0 a query at position p sees only p-window+1...p.
+  func attend(
+    layer l: Int, q: UnsafePointer<Float>, batch n: Int, start: Int, window: Int, scale: Float,
+    out: UnsafeMutablePointer<Float>
+  ) {
     let c = config
     let kv = self.kv
     let scores = self.scores.pointer
     let ctx = kv.contextLength
     let group = c.headCount / c.kvHeadCount
+    let base = kv.layerBase(l)
+    let capacity = kv.capacity[l]
     pool.parallelForWorker(n * c.headCount) { worker, range in
       let scratch = scores + worker * ctx
       for task in range {
         let t = task / c.headCount
         let h = task % c.headCount
         let kvHead = h / group
+        let last = start + t
+        let first = window > 0 ? max(0, last - window + 1) : 0
         Attention.head(
           q: q + t * c.qDim + h * c.headDim,
-          keys: kv.keyRow(layer: l, position: 0) + kvHead * c.headDim,
-          values: kv.valueRow(layer: l, position: 0) + kvHead * c.headDim,
-          rowStride: c.kvDim, first: 0, last: start + t, headDim: c.headDim, scale: scale,
+          keys: base.keys + kvHead * c.headDim,
+          values: base.values + kvHead * c.headDim,
+          rowStride: c.kvDim, capacity: capacity, first: first, last: last, headDim: c.headDim, scale: scale,
           scores: scratch, out: out + t * c.qDim + h * c.headDim)
       }
     }
@@ -117,10 +125,12 @@ final class ForwardState {
       Norm.rms(x.pointer + (n - 1) * dim, weight: outputNorm.pointer, count: dim, eps: c.rmsEpsilon, out: xb.pointer)
       multiply(output, xb.pointer, 1, logits.pointer)
       logitRowCount = 1
+      if c.finalLogitSoftcap > 0 { Activations.softcap(logits.pointer, count: c.vocabSize, cap: c.finalLogitSoftcap) }
     case .all:
       Norm.rmsRows(x.pointer, weight: outputNorm.pointer, rows: n, count: dim, stride: dim, eps: c.rmsEpsilon, out: xb.pointer)
       multiply(output, xb.pointer, n, logits.pointer)
       logitRowCount = n
+      if c.finalLogitSoftcap > 0 { Activations.softcap(logits.pointer, count: n * c.vocabSize, cap: c.finalLogitSoftcap) }
     }
   }
 

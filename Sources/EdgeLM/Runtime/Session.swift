@@ -68,10 +68,26 @@ public final class Session {
   /// Forgets the conversation (the cache is overwritten, not cleared).
   public func reset() { position = 0 }
 
-  /// Drops cached positions at and after `newPosition` (KV rollback).
-  public func truncate(to newPosition: Int) {
-    if newPosition >= 0 && newPosition < position { position = newPosition }
+  /// Drops cached positions at and after `newPosition` (KV rollback), so
+  /// the next evaluation continues from there. A model with sliding-window
+  /// layers keeps only a ring of recent positions in those layers, so it
+  /// can roll back at most `maxRollback` positions at once (the prompt
+  /// batch size: enough for speculative decoding and chat edits).
+  /// - Throws: `.invalidArgument` for a position outside 0...position or a
+  ///   rollback farther than `maxRollback`.
+  public func truncate(to newPosition: Int) throws(EdgeLMError) {
+    guard newPosition >= 0 && newPosition <= position else {
+      throw EdgeLMError(.invalidArgument, "cannot truncate to position \(newPosition): the session holds positions 0..<\(position)")
+    }
+    guard position - newPosition <= maxRollback else {
+      throw EdgeLMError(.invalidArgument, "cannot roll back \(position - newPosition) positions: this model's sliding-window layers keep only the last \(maxRollback) positions beyond their window; reset the session and evaluate again")
+    }
+    position = newPosition
   }
+
+  /// How many positions `truncate` can roll back at once (Int.max unless
+  /// the model has sliding-window layers).
+  public var maxRollback: Int { state.kv.maxRollback }
 
   /// Asks a running `evaluate` or generation to stop; safe from any thread.
   /// It takes effect at the next layer boundary (a fraction of one token's

@@ -6,7 +6,7 @@ extension Session {
   /// resident once touched), the KV cache and the working buffers.
   public static func requiredBytes(model: Model, contextLength: Int, batchSize: Int) -> Int {
     let c = model.config
-    let kv = KVCache.byteCount(layers: c.layerCount, contextLength: contextLength, kvDim: c.kvDim)
+    let kv = KVCache.byteCount(config: c, contextLength: contextLength, maxBatch: min(batchSize, contextLength))
     let perToken = 2 * c.embeddingLength + 2 * c.qDim + 2 * c.kvDim + 2 * c.feedForwardLength
     let scratch = 4 * batchSize * (perToken + 2 * max(c.embeddingLength, c.feedForwardLength))
     return model.weightBytes + kv + scratch + 4 * c.vocabSize

@@ -1,0 +1,120 @@
+// The decoder-only transformer shared by every architecture: pre-norm
+// blocks of grouped-query attention and a gated feed-forward network, with
+// the optional pieces families add (per-head Q/K norms, post-attention and
+// post-feed-forward norms, sliding-window layers with their own RoPE,
+// embedding scaling, logit soft-capping). Each architecture file (Llama.swift,
+// Gemma3.swift) only maps its tensor names onto `DecoderLayer`; what differs
+// numerically is in `ModelConfig`.
+// References: llama.cpp src/models/llama.cpp and gemma3-iswa.cpp.
+
+/// One transformer block's weights, as views into the mapping.
+struct DecoderLayer {
+  let attentionNorm: WeightVector
+  let wq: WeightMatrix   // (qDim, dim)
+  let wk: WeightMatrix   // (kvDim, dim)
+  let wv: WeightMatrix   // (kvDim, dim)
+  let wo: WeightMatrix   // (dim, qDim)
+  /// RMSNorm over each query / key head (headDim), gemma3 and qwen3.
+  let qNorm: WeightVector?
+  let kNorm: WeightVector?
+  /// RMSNorm of the attention output before the residual add (gemma2/3).
+  let postAttentionNorm: WeightVector?
+  let ffnNorm: WeightVector
+  let gate: WeightMatrix // (ffn, dim)
+  let up: WeightMatrix   // (ffn, dim)
+  let down: WeightMatrix // (dim, ffn)
+  /// RMSNorm of the feed-forward output before the residual add (gemma2/3).
+  let postFeedForwardNorm: WeightVector?
+  let rope: RopeTable
+  /// Sliding-window size, 0 for full causal attention.
+  let window: Int
+}
+
+public struct DecoderWeights {
+  let embedding: WeightMatrix   // (vocab, dim)
+  let layers: [DecoderLayer]
+  let outputNorm: WeightVector
+  let output: WeightMatrix      // (vocab, dim), the embedding when tied
+
+  /// The RoPE table and window of layer `l` of `c`.
+  static func attentionShape(_ c: ModelConfig, layer l: Int) -> (rope: RopeTable, window: Int) {
+    if c.layerIsSliding[l] {
+      return (RopeTable(dims: c.ropeDims, base: c.ropeBaseSliding, freqScale: c.ropeFreqScaleSliding, style: c.ropeStyle),
+              c.slidingWindow)
+    }
+    return (RopeTable(dims: c.ropeDims, base: c.ropeBase, freqScale: c.ropeFreqScale, style: c.ropeStyle), 0)
+  }
+
+  /// The output projection: `output.weight`, or the embedding when tied.
+  static func output(_ t: TensorLookup, _ c: ModelConfig, embedding: WeightMatrix) throws(EdgeLMError) -> WeightMatrix {
+    guard t.hasTensor("output.weight") else { return embedding }
+    return try t.matrix("output.weight", cols: c.embeddingLength, rows: c.vocabSize)
+  }
+}
+
+extension DecoderWeights {
+  /// Runs `batch` tokens at positions `start..<start+batch` through the model,
+  /// appending their keys and values to the cache, and writes logits for the
+  /// rows `logitRows` asks for.
+  func forward(_ s: ForwardState, tokens: UnsafePointer<Int32>, batch n: Int, start: Int, logitRows: LogitRows) {
+    let c = s.config
+    let dim = c.embeddingLength
+    let pool = s.pool
+    let x = s.x.pointer        // (n, dim) residual stream
+    let xb = s.xb.pointer      // (n, max(dim, qDim)) normalised input, block outputs
+    let q = s.q.pointer        // (n, qDim)
+    let k = s.k.pointer        // (n, kvDim)
+    let v = s.v.pointer        // (n, kvDim)
+    let att = s.att.pointer    // (n, qDim) attention output
+    let hb = s.hb.pointer      // (n, ffn) gate, then the gated activation
+    let hb2 = s.hb2.pointer    // (n, ffn) up
+    let ffn = c.feedForwardLength
+    let eps = c.rmsEpsilon
+
+    for t in 0..<n {
+      embedding.dequantizeRow(Int(tokens[t]), into: x + t * dim)
+      if c.embeddingScale != 1 { Activations.scale(x + t * dim, count: dim, by: c.embeddingScale) }
+    }
+
+    for (l, layer) in layers.enumerated() {
+      if s.cancel.isSet { return }
+      Norm.rmsRows(x, weight: layer.attentionNorm.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
+      s.multiply(layer.wq, xb, n, q)
+      s.multiply(layer.wk, xb, n, k)
+      s.multiply(layer.wv, xb, n, v)
+      if let qn = layer.qNorm {
+        Norm.rmsRows(q, weight: qn.pointer, rows: n * c.headCount, count: c.headDim, stride: c.headDim, eps: eps, out: q)
+      }
+      if let kn = layer.kNorm {
+        Norm.rmsRows(k, weight: kn.pointer, rows: n * c.kvHeadCount, count: c.headDim, stride: c.headDim, eps: eps, out: k)
+      }
+      s.ropeAndStore(layer: l, rope: layer.rope, q: q, k: k, v: v, batch: n, start: start)
+      s.attend(layer: l, q: q, batch: n, start: start, window: layer.window, scale: c.attentionScale, out: att)
+      s.multiply(layer.wo, att, n, xb)
+      if let pn = layer.postAttentionNorm {
+        Norm.rmsRows(xb, weight: pn.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
+      }
+      Activations.add(x, xb, count: n * dim)
+
+      Norm.rmsRows(x, weight: layer.ffnNorm.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
+      s.multiply(layer.gate, xb, n, hb)
+      s.multiply(layer.up, xb, n, hb2)
+      switch c.feedForward {
+      case .swiglu:
+        pool.parallelFor(n) { range in
+          for t in range { Activations.swiglu(gate: hb + t * ffn, up: hb2 + t * ffn, count: ffn) }
+        }
+      case .geglu:
+        pool.parallelFor(n) { range in
+          for t in range { Activations.geglu(gate: hb + t * ffn, up: hb2 + t * ffn, count: ffn) }
+        }
+      }
+      s.multiply(layer.down, hb, n, xb)
+      if let pn = layer.postFeedForwardNorm {
+        Norm.rmsRows(xb, weight: pn.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
+      }
+      Activations.add(x, xb, count: n * dim)
+    }
+    s.computeLogits(output: output, outputNorm: outputNorm, batch: n, rows: logitRows)
+  }
+}
