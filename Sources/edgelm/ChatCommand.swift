@@ -46,7 +46,10 @@ enum ChatCommand {
       var keep = 0
       while keep < cached.count && keep < tokens.count && cached[keep] == tokens[keep] { keep += 1 }
       if keep == tokens.count { keep -= 1 }
-      session.truncate(to: keep)
+      // A sliding-window model can roll back only so far; beyond that the
+      // conversation is evaluated again from the start.
+      if session.position - keep > session.maxRollback { keep = 0 }
+      try session.truncate(to: keep)
       cached.removeLast(cached.count - keep)
       let suffix = Array(tokens[keep...])
       guard suffix.count <= session.contextLength - keep else {
