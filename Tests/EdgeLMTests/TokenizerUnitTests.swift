@@ -230,11 +230,11 @@ struct TokenizerValidationTests {
     }
   }
 
-  @Test("non-BPE tokenizer model is unsupported")
+  @Test("a tokenizer model other than gpt2 and llama is unsupported")
   func otherModel() {
-    expectError(.unsupported, containing: ["'llama'"]) {
+    expectError(.unsupported, containing: ["'bert'"]) {
       var v = TinyVocabulary.make()
-      v.model = "llama"
+      v.model = "bert"
       return v
     }
   }

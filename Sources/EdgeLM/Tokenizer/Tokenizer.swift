@@ -1,7 +1,17 @@
-// The byte-level BPE tokenizer ("gpt2" tokenizer model), matching llama.cpp's
-// src/llama-vocab.cpp: special-token partition, pre-tokenizer split, BPE
-// merges over GPT-2 byte-level symbols, vocabulary lookup with per-byte
-// fallback; and token_to_piece / detokenize for the way back.
+// The tokenizer, matching llama.cpp's src/llama-vocab.cpp for two tokenizer
+// models: byte-level BPE ("gpt2": special-token partition, pre-tokenizer
+// split, BPE merges over GPT-2 byte-level symbols, vocabulary lookup with
+// per-byte fallback) and SentencePiece ("llama": special-token partition,
+// space escaping and prefix, score-ordered merges, `<0xNN>` byte fallback);
+// and token_to_piece / detokenize for the way back.
+
+/// The encoder of one tokenizer model, chosen by `tokenizer.ggml.model`.
+enum TextEncoder {
+  /// "gpt2": the pre-tokenizer splits words, BPE encodes each one.
+  case bytePair(BytePairEncoder, PreTokenizer)
+  /// "llama": SentencePiece encodes each text fragment whole.
+  case sentencePiece(SentencePieceEncoder)
+}
 
 /// Text <-> token ids for one model. Immutable after `init`, so one instance
 /// can be shared by any number of threads.
@@ -10,13 +20,18 @@ public struct Tokenizer {
   let tokens: [[UInt8]]
   /// `TokenAttribute` bits by id. Shape: (vocabSize).
   let attributes: [UInt16]
-  let encoder: BytePairEncoder
-  let preTokenizer: PreTokenizer
+  let encoder: TextEncoder
   /// Control, user-defined and unknown tokens, longest text first.
   let specialTokens: [Int32]
+  /// The texts of `specialTokens`, to find the ones a text contains.
+  let specialTrie: SpecialTokenTrie
   /// End-of-generation flag by id. Shape: (vocabSize).
   let endOfGeneration: [Bool]
+  /// SPM: prefix a space to the first text fragment and to text after a
+  /// special token. Both models: detokenize drops one leading space.
   let addSpacePrefix: Bool
+  /// Detokenize removes spaces before punctuation (BPE pre-tokenizers only).
+  let cleanSpaces: Bool
 
   /// The beginning-of-sequence token, if the model has one.
   public let bosToken: Int32?
@@ -37,27 +52,35 @@ public struct Tokenizer {
   public var vocabSize: Int { tokens.count }
 
   /// Builds the lookup tables for `vocabulary`.
-  /// - Throws: `.unsupported` for a tokenizer model other than "gpt2" or an
-  ///   unknown `tokenizer.ggml.pre` (the message lists the supported ones);
-  ///   `.format` for an empty vocabulary, a token type array shorter than the
-  ///   token list, a duplicate or NUL-containing token text, or a special
-  ///   token id outside the vocabulary (each message names the token id).
+  /// - Throws: `.unsupported` for a tokenizer model other than "gpt2" and
+  ///   "llama", or (for "gpt2") an unknown `tokenizer.ggml.pre` (the message
+  ///   lists the supported ones); `.format` for an empty vocabulary, a token
+  ///   type or score array shorter than the token list, a duplicate or
+  ///   NUL-containing token text, or a special token id outside the
+  ///   vocabulary (each message names the token id).
   public init(vocabulary: Vocabulary) throws(EdgeLMError) {
-    guard vocabulary.model == "gpt2" else {
+    // llama.cpp reads tokenizer.ggml.pre only for BPE vocabularies.
+    let pre: PreTokenizer?
+    switch vocabulary.model {
+    case "gpt2":
+      guard let named = PreTokenizer.named(vocabulary.pre) else {
+        var list = ""
+        for name in PreTokenizer.supportedNames {
+          if !list.isEmpty { list += ", " }
+          list += name
+        }
+        throw EdgeLMError(
+          .unsupported, "unknown tokenizer.ggml.pre '\(vocabulary.pre)'; supported: \(list)")
+      }
+      pre = named
+    case "llama":
+      pre = nil
+    default:
       throw EdgeLMError(
         .unsupported,
-        "tokenizer.ggml.model '\(vocabulary.model)' is not supported; supported: gpt2 (byte-level BPE)")
+        "tokenizer.ggml.model '\(vocabulary.model)' is not supported; supported: gpt2 (byte-level BPE), llama (SentencePiece)"
+      )
     }
-    guard let pre = PreTokenizer.named(vocabulary.pre) else {
-      var list = ""
-      for name in PreTokenizer.supportedNames {
-        if !list.isEmpty { list += ", " }
-        list += name
-      }
-      throw EdgeLMError(
-        .unsupported, "unknown tokenizer.ggml.pre '\(vocabulary.pre)'; supported: \(list)")
-    }
-    preTokenizer = pre
 
     let n = vocabulary.tokens.count
     guard n > 0 else {
@@ -72,10 +95,18 @@ public struct Tokenizer {
         .format, "tokenizer.ggml.token_type has \(types.count) entries for \(n) tokens")
     }
 
+    var scores: [Float] = []
+    if pre == nil {
+      // SPM merges by score; llama.cpp gives every token 0 when there are none.
+      scores = vocabulary.scores ?? [Float](repeating: 0, count: n)
+      guard scores.count >= n else {
+        throw EdgeLMError(.format, "tokenizer.ggml.scores has \(scores.count) entries for \(n) tokens")
+      }
+    }
+
     // MARK: Token texts and ids
     var texts = vocabulary.tokens
-    var ids: [ByteString: Int32] = [:]
-    ids.reserveCapacity(n)
+    var maxTokenLength = 0
     for i in 0..<n {
       if texts[i].isEmpty {
         // llama.cpp renames empty tokens so every id has a text.
@@ -84,10 +115,12 @@ public struct Tokenizer {
       if texts[i].contains(0) {
         throw EdgeLMError(.format, "tokenizer.ggml.tokens: token \(i) contains a NUL byte")
       }
-      if let previous = ids.updateValue(Int32(i), forKey: ByteString(texts[i])) {
-        throw EdgeLMError(
-          .format, "tokenizer.ggml.tokens: token \(i) duplicates the text of token \(previous)")
-      }
+      maxTokenLength = max(maxTokenLength, texts[i].count)
+    }
+    let table = TokenTable(texts)
+    if let (previous, i) = table.duplicate {
+      throw EdgeLMError(
+        .format, "tokenizer.ggml.tokens: token \(i) duplicates the text of token \(previous)")
     }
 
     var attrs = [UInt16](repeating: TokenAttribute.normal, count: n)
@@ -96,8 +129,6 @@ public struct Tokenizer {
         attrs[i] = TokenAttribute.from(tokenType: types[i])
       }
     }
-
-    encoder = BytePairEncoder(tokenIDs: ids, merges: vocabulary.merges, ignoreMerges: pre.ignoreMerges)
 
     // MARK: Special token ids
     func checked(_ id: Int?, _ key: String) throws(EdgeLMError) -> Int32? {
@@ -108,14 +139,17 @@ public struct Tokenizer {
       }
       return Int32(id)
     }
-    // llama.cpp's defaults for "gpt2" models: BOS = EOS = 11 when in range.
-    let defaultBOSEOS: Int32? = n > 11 ? 11 : nil
-    let bos = try checked(vocabulary.bosID, "tokenizer.ggml.bos_token_id") ?? defaultBOSEOS
-    let eos = try checked(vocabulary.eosID, "tokenizer.ggml.eos_token_id") ?? defaultBOSEOS
+    // llama.cpp's defaults, each dropped when out of range: BOS = EOS = 11
+    // for "gpt2"; BOS 1, EOS 2 and UNK 0 for "llama".
+    let defaultBOS: Int32? = pre != nil ? (n > 11 ? 11 : nil) : (n > 1 ? 1 : nil)
+    let defaultEOS: Int32? = pre != nil ? (n > 11 ? 11 : nil) : (n > 2 ? 2 : nil)
+    let defaultUNK: Int32? = pre != nil ? nil : 0
+    let bos = try checked(vocabulary.bosID, "tokenizer.ggml.bos_token_id") ?? defaultBOS
+    let eos = try checked(vocabulary.eosID, "tokenizer.ggml.eos_token_id") ?? defaultEOS
     var eot = try checked(vocabulary.eotID, "tokenizer.ggml.eot_token_id")
     var eom = try checked(vocabulary.eomID, "tokenizer.ggml.eom_token_id")
     padToken = try checked(vocabulary.padID, "tokenizer.ggml.padding_token_id")
-    _ = try checked(vocabulary.unkID, "tokenizer.ggml.unknown_token_id")
+    let unk = try checked(vocabulary.unkID, "tokenizer.ggml.unknown_token_id") ?? defaultUNK
     _ = try checked(vocabulary.sepID, "tokenizer.ggml.seperator_token_id")
     var fimPre = try checked(vocabulary.fimPreID, "tokenizer.ggml.fim_pre_token_id")
     var fimSuf = try checked(vocabulary.fimSufID, "tokenizer.ggml.fim_suf_token_id")
@@ -131,7 +165,7 @@ public struct Tokenizer {
     func find(_ candidates: [[UInt8]]) -> Int32? {
       var best: Int32? = nil
       for text in candidates {
-        if let id = ids[ByteString(text)], best == nil || id < best! { best = id }
+        if let id = table.id(of: text), best == nil || id < best! { best = id }
       }
       if let best { attrs[Int(best)] |= TokenAttribute.control }
       return best
@@ -151,20 +185,20 @@ public struct Tokenizer {
       if let id { eog[Int(id)] = true }
     }
     for text in KnownTokenTexts.eog {
-      if let id = ids[ByteString(text)] {
+      if let id = table.id(of: text) {
         eog[Int(id)] = true
         attrs[Int(id)] |= TokenAttribute.control
       }
     }
     for text in KnownTokenTexts.alwaysRendered {
-      if let id = ids[ByteString(text)] { attrs[Int(id)] = TokenAttribute.userDefined }
+      if let id = table.id(of: text) { attrs[Int(id)] = TokenAttribute.userDefined }
     }
     for id in [eos, eot, eom] {
       if let id { eog[Int(id)] = true }
     }
     // gpt-oss and solar-open: "<|end|>" ends a message, not generation.
     func inEOG(_ text: [UInt8]) -> Int32? {
-      if let id = ids[ByteString(text)], eog[Int(id)] { return id }
+      if let id = table.id(of: text), eog[Int(id)] { return id }
       return nil
     }
     if let end = inEOG(KnownTokenTexts.end) {
@@ -194,7 +228,8 @@ public struct Tokenizer {
     // unspecified order; we keep id order among them).
     special = Tokenizer.stableSortedByLengthDescending(special, texts)
 
-    let addBOS = vocabulary.addBOS ?? pre.addBOSDefault
+    // SPM defaults: add BOS, add the space prefix, no space clean-up.
+    let addBOS = vocabulary.addBOS ?? (pre?.addBOSDefault ?? true)
     let addEOS = vocabulary.addEOS ?? false
     if addBOS && bos == nil {
       throw EdgeLMError(.format, "tokenizer.ggml.add_bos_token is true but the model has no BOS token")
@@ -206,6 +241,7 @@ public struct Tokenizer {
     self.tokens = texts
     self.attributes = attrs
     self.specialTokens = special
+    self.specialTrie = SpecialTokenTrie(tokens: special, texts: texts)
     self.endOfGeneration = eog
     self.bosToken = bos
     self.eosToken = eos
@@ -213,7 +249,19 @@ public struct Tokenizer {
     self.eomToken = eom
     self.addBOS = addBOS
     self.addEOS = addEOS
-    self.addSpacePrefix = vocabulary.addSpacePrefix ?? false
+    self.addSpacePrefix = vocabulary.addSpacePrefix ?? (pre == nil)
+    if let pre {
+      var ids: [ByteString: Int32] = [:]
+      ids.reserveCapacity(n)
+      for i in 0..<n { ids[ByteString(texts[i])] = Int32(i) }
+      self.encoder = .bytePair(
+        BytePairEncoder(tokenIDs: ids, merges: vocabulary.merges, ignoreMerges: pre.ignoreMerges), pre)
+      self.cleanSpaces = pre.cleanSpaces
+    } else {
+      self.encoder = .sentencePiece(
+        SentencePieceEncoder(tokenIDs: table, scores: scores, unknown: unk, maxTokenLength: maxTokenLength))
+      self.cleanSpaces = false
+    }
   }
 
   private static func stableSortedByLengthDescending(_ ids: [Int32], _ texts: [[UInt8]]) -> [Int32] {
@@ -246,13 +294,36 @@ public struct Tokenizer {
     if addSpecial && addBOS, let bos = bosToken {
       output.append(bos)
     }
-    for fragment in partition(text, parseSpecial: parseSpecial) {
-      switch fragment {
-      case .token(let id):
-        output.append(id)
-      case .text(let start, let end):
-        text.withUnsafeBufferPointer { buffer in
-          encodeText(UnsafeBufferPointer(rebasing: buffer[start..<end]), into: &output)
+    let fragments = partition(text, parseSpecial: parseSpecial)
+    switch encoder {
+    case .bytePair(let bpe, let pre):
+      for fragment in fragments {
+        switch fragment {
+        case .token(let id):
+          output.append(id)
+        case .text(let start, let end):
+          text.withUnsafeBufferPointer { buffer in
+            encodeText(UnsafeBufferPointer(rebasing: buffer[start..<end]), bpe, pre, into: &output)
+          }
+        }
+      }
+    case .sentencePiece(let spm):
+      // llama.cpp: the space prefix goes on the first text fragment and on
+      // each one that follows a special token, BOS or not.
+      var isPreviousSpecial = true
+      var workspace = SentencePieceEncoder.Workspace()
+      for fragment in fragments {
+        switch fragment {
+        case .token(let id):
+          output.append(id)
+          isPreviousSpecial = true
+        case .text(let start, let end):
+          text.withUnsafeBufferPointer { buffer in
+            spm.encode(
+              UnsafeBufferPointer(rebasing: buffer[start..<end]),
+              spacePrefix: addSpacePrefix && isPreviousSpecial, workspace: &workspace, into: &output)
+          }
+          isPreviousSpecial = false
         }
       }
     }
@@ -263,7 +334,10 @@ public struct Tokenizer {
   }
 
   /// Pre-tokenizes and BPE-encodes one fragment of plain text.
-  private func encodeText(_ text: UnsafeBufferPointer<UInt8>, into output: inout [Int32]) {
+  private func encodeText(
+    _ text: UnsafeBufferPointer<UInt8>, _ encoder: BytePairEncoder, _ preTokenizer: PreTokenizer,
+    into output: inout [Int32]
+  ) {
     let cpts = UTF8Codec.decode(text)
     var flags = [UInt16](repeating: 0, count: cpts.count)
     for i in 0..<cpts.count {
@@ -306,12 +380,30 @@ public struct Tokenizer {
       return text
     }
     if attr & TokenAttribute.normal != 0 {
+      if case .sentencePiece = encoder { return Tokenizer.unescapeSpaces(text) }
       return ByteLevel.decode(text)
     }
     if attr & TokenAttribute.byte != 0 {
       return [Tokenizer.byteValue(ofByteToken: text)]
     }
     return []
+  }
+
+  /// SentencePiece text with every U+2581 "▁" replaced by a space.
+  static func unescapeSpaces(_ text: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(text.count)
+    var i = 0
+    while i < text.count {
+      if text[i] == 0xE2 && i + 2 < text.count && text[i + 1] == 0x96 && text[i + 2] == 0x81 {
+        out.append(0x20)
+        i += 3
+      } else {
+        out.append(text[i])
+        i += 1
+      }
+    }
+    return out
   }
 
   /// llama.cpp's token_to_byte: strtol of the two characters after "<0x".
@@ -333,13 +425,29 @@ public struct Tokenizer {
     return value
   }
 
-  /// Concatenated pieces, as `llama_detokenize(remove_special: false,
-  /// unparse_special: special)`, including its clean-up of spaces before
-  /// punctuation and contractions where the pre-tokenizer asks for it.
-  public func detokenize(_ tokens: [Int32], special: Bool) -> [UInt8] {
+  /// Concatenated pieces, as `llama_detokenize(remove_special:
+  /// removeSpecial, unparse_special: special)`: with `addSpacePrefix` the
+  /// first piece loses one leading space (so never the text after a BOS);
+  /// then the clean-up of spaces before punctuation and contractions where
+  /// the pre-tokenizer asks for it.
+  /// - Parameters:
+  ///   - tokens: token ids; ids outside the vocabulary give nothing.
+  ///   - special: render control and unknown tokens as their text.
+  ///   - removeSpecial: drop a leading BOS and a trailing EOS where the model
+  ///     adds them (`addBOS`, `addEOS`).
+  public func detokenize(_ tokens: [Int32], special: Bool, removeSpecial: Bool = false) -> [UInt8] {
     var text: [UInt8] = []
     var removeSpace = addSpacePrefix
-    for token in tokens {
+    var first = 0
+    var end = tokens.count
+    if removeSpecial && addBOS && end > first && tokens[first] == bosToken {
+      removeSpace = false
+      first += 1
+    }
+    if removeSpecial && addEOS && end > first && tokens[end - 1] == eosToken {
+      end -= 1
+    }
+    for token in tokens[first..<end] {
       let p = piece(token, special: special)
       if removeSpace && p.first == 0x20 {
         text.append(contentsOf: p[1...])
@@ -348,7 +456,7 @@ public struct Tokenizer {
       }
       removeSpace = false
     }
-    if preTokenizer.cleanSpaces {
+    if cleanSpaces {
       Tokenizer.cleanSpaces(&text)
     }
     return text
@@ -424,8 +532,9 @@ public struct Tokenizer {
     token >= 0 && Int(token) < endOfGeneration.count && endOfGeneration[Int(token)]
   }
 
-  /// The raw vocabulary text of `token` (byte-level spelled for normal
-  /// tokens); `[]` for ids outside the vocabulary.
+  /// The raw vocabulary text of `token` (byte-level spelled for normal BPE
+  /// tokens, with "▁" for spaces in SentencePiece); `[]` for ids outside
+  /// the vocabulary.
   public func tokenText(_ token: Int32) -> [UInt8] {
     guard token >= 0 && Int(token) < tokens.count else { return [] }
     return tokens[Int(token)]

@@ -5,8 +5,8 @@ extension Vocabulary {
   /// Reads the tokenizer metadata of `gguf`.
   /// - Throws: `.format` when `tokenizer.ggml.model` or `tokenizer.ggml.tokens`
   ///   is missing, a "gpt2" model has no `tokenizer.ggml.merges`, a key has
-  ///   the wrong type, or a token type or id does not fit in 32 bits (the
-  ///   message names the key).
+  ///   the wrong type (`tokenizer.ggml.scores` must be numbers), or a token
+  ///   type or id does not fit in 32 bits (the message names the key).
   public init(gguf: GGUFFile) throws(EdgeLMError) {
     guard let model = try gguf.string("tokenizer.ggml.model") else {
       throw EdgeLMError(.format, "GGUF: missing tokenizer.ggml.model")

@@ -17,15 +17,19 @@ public struct Vocabulary {
     public static let byte: Int32 = 6
   }
 
-  /// `tokenizer.ggml.model`: "gpt2" for byte-level BPE.
+  /// `tokenizer.ggml.model`: "gpt2" for byte-level BPE, "llama" for
+  /// SentencePiece.
   public var model: String
-  /// `tokenizer.ggml.pre`: the pre-tokenizer name ("" when absent).
+  /// `tokenizer.ggml.pre`: the pre-tokenizer name ("" when absent); only
+  /// "gpt2" models use it.
   public var pre: String
-  /// `tokenizer.ggml.tokens`: the text of each token id, byte-level spelled.
+  /// `tokenizer.ggml.tokens`: the text of each token id (byte-level spelled
+  /// for BPE; with "▁" for spaces and `<0xNN>` byte tokens for SentencePiece).
   public var tokens: [[UInt8]]
   /// `tokenizer.ggml.token_type`, one per token; empty means all normal.
   public var tokenTypes: [Int32]
-  /// `tokenizer.ggml.scores` (unused by BPE, kept for SentencePiece).
+  /// `tokenizer.ggml.scores`, one per token: SentencePiece merges the pair
+  /// forming the highest-scored token first (nil means all 0). Unused by BPE.
   public var scores: [Float]?
   /// `tokenizer.ggml.merges`: "left right" pairs, most important first.
   public var merges: [[UInt8]]
@@ -52,12 +56,15 @@ public struct Vocabulary {
   public var fimRepID: Int?
   public var fimSepID: Int?
 
-  /// `tokenizer.ggml.add_bos_token`; nil means the pre-tokenizer's default.
+  /// `tokenizer.ggml.add_bos_token`; nil means the pre-tokenizer's default
+  /// (BPE) or true (SentencePiece).
   public var addBOS: Bool?
   /// `tokenizer.ggml.add_eos_token`; nil means false.
   public var addEOS: Bool?
-  /// `tokenizer.ggml.add_space_prefix`; for BPE it only makes detokenize
-  /// drop one leading space of the first piece. nil means false.
+  /// `tokenizer.ggml.add_space_prefix`: SentencePiece prefixes a space to
+  /// the first text fragment and to text after a special token; for both
+  /// models detokenize drops one leading space of the first piece. nil means
+  /// false for BPE and true for SentencePiece (llama.cpp's defaults).
   public var addSpacePrefix: Bool?
 
   /// A vocabulary with the required fields; set the optional ones after.
