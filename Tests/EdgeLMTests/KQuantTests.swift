@@ -381,4 +381,43 @@ func floatDot(_ a: [Float], _ b: [Float]) -> Double {
       #expect(r.checksum.isFinite)
     }
   }
+
+  /// The same kernels on 64 MiB of random blocks (more than the caches
+  /// hold), so the weights stream from memory as in decoding; q8_0 and f32
+  /// show what this machine's memory gives one thread.
+  @Test func dotRowsStreamingThroughput() {
+    var rng = SeededRandom(31)
+    let cols = 4096
+    for type in [GGMLType.q4_K, .q6_K, .q8_0, .f32] {
+      let rowBytes = type.rowBytes(cols)!
+      let rows = (64 << 20) / rowBytes
+      let weights: [UInt8]
+      if kWeightTypes.contains(type) {
+        weights = randomKBlocks(type, blocks: rows * cols / 256, &rng)
+      } else {
+        weights = quantized(type, (0..<cols).map { _ in rng.gaussian(0.05) }).withUnsafeBytes { row in
+          [UInt8]((0..<rows).lazy.flatMap { _ in row })
+        }
+      }
+      let act = quantized(QuantKernels.activationType(for: type), (0..<cols).map { _ in rng.gaussian(1) })
+      var out = [Float](repeating: 0, count: rows)
+      var best = Double.infinity
+      let clock = ContinuousClock()
+      weights.withUnsafeBytes { w in
+        act.withUnsafeBytes { a in
+          out.withUnsafeMutableBufferPointer { o in
+            for _ in 0..<5 {
+              let start = clock.now
+              QuantKernels.dotRows(type, weights: w.baseAddress!, rowStride: rowBytes, rows: rows,
+                                   activation: a.baseAddress!, cols: cols, out: o.baseAddress!)
+              let e = clock.now - start
+              best = min(best, Double(e.components.seconds) + Double(e.components.attoseconds) * 1e-18)
+            }
+          }
+        }
+      }
+      print("dotRows \(type.name) \(rows)x\(cols) (streaming 64 MiB): \(String(format: "%.2f", Double(weights.count) / best / 1e9)) GB/s")
+      #expect(out.allSatisfy { $0.isFinite })
+    }
+  }
 }

@@ -70,10 +70,14 @@ enum KDot {
     return pairSumNarrow(t)
   }
 
-  /// [a, a, a, a, b, b, b, b]: the scales of a chunk's two 16-element sub-blocks.
+  /// [s[2k] x 4, s[2k+1] x 4]: the scales of the two 16-element sub-blocks
+  /// of chunk k of a half super-block (s holds that half's 8 scales). With
+  /// k a constant this is one shuffle (vpermd / tbl); callers write their
+  /// chunk loops out so that it is.
   @inline(__always)
-  static func splatHalves(_ a: Int32, _ b: Int32) -> SIMD8<Int32> {
-    SIMD8<Int32>(lowHalf: SIMD4(repeating: a), highHalf: SIMD4(repeating: b))
+  static func pairScales(_ s: SIMD8<Int32>, _ k: Int) -> SIMD8<Int32> {
+    let a = s[2 &* k], b = s[2 &* k &+ 1]
+    return SIMD8<Int32>(a, a, a, a, b, b, b, b)
   }
 
   @inline(__always)
@@ -125,7 +129,10 @@ enum KDot {
       let a = prep + KPrepared.stride &* b
       let sc = widenSigned(x.loadUnaligned(fromByteOffset: KLayout.q6Scales, as: SIMD16<Int8>.self))
       var isum = SIMD8<Int32>()
-      for h in 0..<2 {
+      // Written out for h = 0, 1 so that every scale pattern is a shuffle
+      // with constant lanes (vpermd), not a lane extraction.
+      @inline(__always)
+      func half(_ h: Int, _ s: SIMD8<Int32>) {
         let l0 = x.loadUnaligned(fromByteOffset: KLayout.q6Ql &+ 64 &* h, as: SIMD16<UInt16>.self)
         let l1 = x.loadUnaligned(fromByteOffset: KLayout.q6Ql &+ 64 &* h &+ 32, as: SIMD16<UInt16>.self)
         let qh = x.loadUnaligned(fromByteOffset: KLayout.q6Qh &+ 32 &* h, as: SIMD16<UInt16>.self)
@@ -133,12 +140,14 @@ enum KDot {
         let c1 = (l1 & 0x0F0F) | ((qh &<< 2) & 0x3030)
         let c2 = ((l0 &>> 4) & 0x0F0F) | (qh & 0x3030)
         let c3 = ((l1 &>> 4) & 0x0F0F) | ((qh &>> 2) & 0x3030)
-        let ah = a + 256 &* h, s = 8 &* h
-        isum &+= chunk(c0, ah) &* splatHalves(sc[s], sc[s &+ 1])
-        isum &+= chunk(c1, ah + 64) &* splatHalves(sc[s &+ 2], sc[s &+ 3])
-        isum &+= chunk(c2, ah + 128) &* splatHalves(sc[s &+ 4], sc[s &+ 5])
-        isum &+= chunk(c3, ah + 192) &* splatHalves(sc[s &+ 6], sc[s &+ 7])
+        let ah = a + 256 &* h
+        isum &+= chunk(c0, ah) &* pairScales(s, 0)
+        isum &+= chunk(c1, ah + 64) &* pairScales(s, 1)
+        isum &+= chunk(c2, ah + 128) &* pairScales(s, 2)
+        isum &+= chunk(c3, ah + 192) &* pairScales(s, 3)
       }
+      half(0, sc.lowHalf)
+      half(1, sc.highHalf)
       // Codes are value + 32: subtract 32 * sum over sub-blocks of sc * bsum.
       let offset = fold(sc &* a.loadUnaligned(fromByteOffset: KPrepared.bsums, as: SIMD16<Int32>.self))
       isum &-= offset &<< 5
@@ -160,9 +169,17 @@ enum KDot {
       let packed = x.loadUnaligned(fromByteOffset: KLayout.q2Scales, as: SIMD16<UInt8>.self)
       let sc = widenBytes(packed & 0x0F), mn = widenBytes(packed &>> 4)
       var isum = SIMD8<Int32>()
-      for c in 0..<8 {
-        isum &+= chunk(kChunkCodes(.q2_K, x, c), a + 64 &* c) &* splatHalves(sc[2 &* c], sc[2 &* c &+ 1])
+      @inline(__always)
+      func half(_ h: Int, _ s: SIMD8<Int32>) {
+        let q = x.loadUnaligned(fromByteOffset: KLayout.q2Qs &+ 32 &* h, as: SIMD16<UInt16>.self)
+        let ah = a + 256 &* h
+        isum &+= chunk(q & 0x0303, ah) &* pairScales(s, 0)
+        isum &+= chunk((q &>> 2) & 0x0303, ah + 64) &* pairScales(s, 1)
+        isum &+= chunk((q &>> 4) & 0x0303, ah + 128) &* pairScales(s, 2)
+        isum &+= chunk((q &>> 6) & 0x0303, ah + 192) &* pairScales(s, 3)
       }
+      half(0, sc.lowHalf)
+      half(1, sc.highHalf)
       let imin = fold(mn &* a.loadUnaligned(fromByteOffset: KPrepared.bsums, as: SIMD16<Int32>.self))
       let dm = halfToFloat(SIMD4<UInt16>(
         x.loadUnaligned(fromByteOffset: KLayout.q2D, as: UInt16.self), x.loadUnaligned(fromByteOffset: KLayout.q2DMin, as: UInt16.self), 0, 0))
@@ -183,9 +200,19 @@ enum KDot {
       let a = prep + KPrepared.stride &* b
       let sc = widenBytes(q3Scales(x + KLayout.q3Scales)) &- 32
       var isum = SIMD8<Int32>()
-      for c in 0..<8 {
-        isum &+= chunk(kChunkCodes(.q3_K, x, c), a + 64 &* c) &* splatHalves(sc[2 &* c], sc[2 &* c &+ 1])
+      let hm = x.loadUnaligned(fromByteOffset: KLayout.q3HMask, as: SIMD16<UInt16>.self)
+      @inline(__always)
+      func half(_ h: Int, _ s: SIMD8<Int32>) {
+        let q = x.loadUnaligned(fromByteOffset: KLayout.q3Qs &+ 32 &* h, as: SIMD16<UInt16>.self)
+        let m = hm &>> UInt16(4 &* h)  // bit j of each byte: chunk 4h + j
+        let ah = a + 256 &* h
+        isum &+= chunk((q & 0x0303) | ((m &<< 2) & 0x0404), ah) &* pairScales(s, 0)
+        isum &+= chunk(((q &>> 2) & 0x0303) | ((m &<< 1) & 0x0404), ah + 64) &* pairScales(s, 1)
+        isum &+= chunk(((q &>> 4) & 0x0303) | (m & 0x0404), ah + 128) &* pairScales(s, 2)
+        isum &+= chunk(((q &>> 6) & 0x0303) | ((m &>> 1) & 0x0404), ah + 192) &* pairScales(s, 3)
       }
+      half(0, sc.lowHalf)
+      half(1, sc.highHalf)
       // Codes are value + 4.
       isum &-= fold(sc &* a.loadUnaligned(fromByteOffset: KPrepared.bsums, as: SIMD16<Int32>.self)) &<< 2
       let d = Float(Float16(bitPattern: x.loadUnaligned(fromByteOffset: KLayout.q3D, as: UInt16.self)))
