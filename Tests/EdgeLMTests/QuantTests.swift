@@ -309,7 +309,7 @@ func magnitude(_ type: GGMLType, _ row: [UInt8], _ act: [UInt8], cols: Int) -> D
     #expect(QuantKernels.activationType(for: .f32) == .f32)
     for type in allWeightTypes { #expect(QuantKernels.isSupported(type)) }
     #expect(!QuantKernels.isSupported(.q8_1))
-    #expect(!QuantKernels.isSupported(.q4_K))
+    #expect(!QuantKernels.isSupported(.q8_K))
   }
 
   @Test(arguments: allWeightTypes + [.q8_1])
@@ -401,7 +401,7 @@ func magnitude(_ type: GGMLType, _ row: [UInt8], _ act: [UInt8], cols: Int) -> D
       }
       #expect(bitsEqual(out, expected), "\(type.name) cols \(cols)")
     }
-    #expect(QuantKernels.preparedActivationBytes(.q4_K, cols: 256) == 0)
+    #expect(QuantKernels.preparedActivationBytes(.q8_K, cols: 256) == 0)
   }
 
   @Test func rowsAndColumnsEdgeCases() {
@@ -416,7 +416,7 @@ func magnitude(_ type: GGMLType, _ row: [UInt8], _ act: [UInt8], cols: Int) -> D
     #expect(out == [42, 42])
     w.withUnsafeBytes { wp in
       out.withUnsafeMutableBufferPointer { o in
-        QuantKernels.dotRows(.q4_K, weights: wp.baseAddress!, rowStride: 0, rows: 2, activation: wp.baseAddress!, cols: 256, out: o.baseAddress!)
+        QuantKernels.dotRows(.q8_K, weights: wp.baseAddress!, rowStride: 0, rows: 2, activation: wp.baseAddress!, cols: 256, out: o.baseAddress!)
       }
     }
     #expect(out == [0, 0])

@@ -47,7 +47,7 @@ public final class MatMulScratch {
     // The widest activation format is f32 (4 bytes per element).
     converted = try AlignedBuffer<UInt8>.allocate(count: maxCols * 4 * maxBatch + 64)
     var widest = 0
-    for t in [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1] {
+    for t in [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K] {
       widest = max(widest, QuantKernels.preparedActivationBytes(t, cols: maxCols))
     }
     preparedStride = (widest + 63) & ~63

@@ -18,6 +18,7 @@
 // k + 16 in its high nibble (k = 0..<16). 5-bit codes add bit j of qh as the
 // fifth bit (value 16) of element j. q8_1 only ever holds activations: it is
 // what q4_1 and q5_1 weights are multiplied with (ggml's vec_dot_type).
+// The K-quant types (super-blocks of 256) are in KBlockFormats.swift.
 
 /// Byte offsets inside the blocks above, used by every kernel in `Quant/`.
 enum BlockLayout {
@@ -36,29 +37,32 @@ enum BlockLayout {
 /// products (integer dot products of the codes, scaled once per block).
 public enum QuantKernels {
   /// Whether `type` has dequantize and dot-product kernels here (it can be a
-  /// weight type). q8_1 is activation-only: it quantizes and dequantizes but
-  /// is never a weight, so it is not listed.
+  /// weight type). q8_1 and q8_K are activation-only: they quantize and
+  /// dequantize but are never weights, so they are not listed.
   public static func isSupported(_ type: GGMLType) -> Bool {
     switch type {
     case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: return true
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: return true
     default: return false
     }
   }
 
   /// Whether `quantize`, `quantizeReference`, `dequantize` and
-  /// `dequantizeReference` handle `type` (the supported weight types plus q8_1).
+  /// `dequantizeReference` handle `type` (the supported weight types plus
+  /// q8_1 and q8_K).
   public static func canConvert(_ type: GGMLType) -> Bool {
-    isSupported(type) || type == .q8_1
+    isSupported(type) || type == .q8_1 || type == .q8_K
   }
 
   /// The format activations are converted to before a dot product with
   /// weights of `type`, as ggml's vec_dot_type: q4_0, q5_0, q8_0 -> q8_0;
-  /// q4_1, q5_1 -> q8_1; f16 -> f16; bf16 -> bf16; f32 -> f32. Types without
-  /// kernels map to themselves.
+  /// q4_1, q5_1 -> q8_1; q2_K...q6_K -> q8_K; f16 -> f16; bf16 -> bf16;
+  /// f32 -> f32. Types without kernels map to themselves.
   public static func activationType(for weightType: GGMLType) -> GGMLType {
     switch weightType {
     case .q4_0, .q5_0, .q8_0: return .q8_0
     case .q4_1, .q5_1: return .q8_1
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: return .q8_K
     default: return weightType
     }
   }

@@ -29,6 +29,8 @@ extension QuantKernels {
       for b in 0..<nb { Dequant.bytes(src + b &* BlockLayout.q8_0Bytes, out + 128 &* b, qs: BlockLayout.q8_0Qs) }
     case .q8_1:
       for b in 0..<nb { Dequant.bytes(src + b &* BlockLayout.q8_1Bytes, out + 128 &* b, qs: BlockLayout.q8_1Qs) }
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K:
+      dequantizeK(type, src, out, blocks: nb)
     default:
       break
     }

@@ -16,7 +16,8 @@ extension QuantKernels {
   ///     elements of `type`. Any alignment.
   ///   - activation: `cols` elements already in `activationType(for: type)`
   ///     format (q8 blocks as `quantize` makes them; a q8_0 code of -128,
-  ///     which `quantize` never produces, is read as -127).
+  ///     which `quantize` never produces, is read as -127; q8_K bsums must
+  ///     be the sums of their 16 codes, as ggml assumes).
   ///   - cols: a multiple of `type.blockSize`; a partial trailing block is
   ///     ignored.
   ///   - out: `rows` floats.
@@ -103,6 +104,7 @@ extension QuantKernels {
     case .q5_0: return PairLayout(bits: 5, hasMin: false, blocks: blocks).bytes
     case .q5_1: return PairLayout(bits: 5, hasMin: true, blocks: blocks).bytes
     case .q8_0: return Q8Layout.scalesOffset(blocks: blocks) + 4 * blocks
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: return KPrepared.bytes(blocks: blocks)
     default: return 0
     }
   }
@@ -116,6 +118,7 @@ extension QuantKernels {
     case .q4_1: return PairLayout.maxBlocks(bits: 4, hasMin: true)
     case .q5_0: return PairLayout.maxBlocks(bits: 5, hasMin: false)
     case .q5_1: return PairLayout.maxBlocks(bits: 5, hasMin: true)
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: return KPrepared.maxBlocks
     default: return Q8Layout.maxBlocks & ~1
     }
   }
@@ -130,6 +133,7 @@ extension QuantKernels {
     case .q5_0: QuantDot.preparePairs(activation, blocks: blocks, bits: 5, hasMin: false, into: buffer)
     case .q5_1: QuantDot.preparePairs(activation, blocks: blocks, bits: 5, hasMin: true, into: buffer)
     case .q8_0: QuantDot.prepareQ8(activation, blocks: blocks, into: buffer)
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: KDot.prepare(activation, blocks: blocks, into: buffer)
     default: break
     }
   }
@@ -148,6 +152,11 @@ extension QuantKernels {
     case .q5_0: rowsQ5_0(w, stride, rows, prep, blocks, out, accumulate)
     case .q5_1: rowsQ5_1(w, stride, rows, prep, blocks, out, accumulate)
     case .q8_0: rowsQ8_0(w, stride, rows, prep, blocks, out, accumulate)
+    case .q2_K: rowsQ2_K(w, stride, rows, prep, blocks, out, accumulate)
+    case .q3_K: rowsQ3_K(w, stride, rows, prep, blocks, out, accumulate)
+    case .q4_K: rowsQ4_K(w, stride, rows, prep, blocks, out, accumulate)
+    case .q5_K: rowsQ5_K(w, stride, rows, prep, blocks, out, accumulate)
+    case .q6_K: rowsQ6_K(w, stride, rows, prep, blocks, out, accumulate)
     default: break
     }
   }
@@ -205,5 +214,30 @@ extension QuantKernels {
   @inline(never)
   static func rowsQ8_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
     forEachRow(w, stride, rows, out, acc) { QuantDot.rowQ8($0, p, blocks: n) }
+  }
+
+  @inline(never)
+  static func rowsQ2_K(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { KDot.rowQ2($0, p, blocks: n) }
+  }
+
+  @inline(never)
+  static func rowsQ3_K(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { KDot.rowQ3($0, p, blocks: n) }
+  }
+
+  @inline(never)
+  static func rowsQ4_K(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { KDot.rowQ45($0, p, blocks: n, high: false) }
+  }
+
+  @inline(never)
+  static func rowsQ5_K(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { KDot.rowQ45($0, p, blocks: n, high: true) }
+  }
+
+  @inline(never)
+  static func rowsQ6_K(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    forEachRow(w, stride, rows, out, acc) { KDot.rowQ6($0, p, blocks: n) }
   }
 }

@@ -12,10 +12,11 @@
 
 extension QuantKernels {
   /// Quantizes `count` floats into blocks of `type` (f32, f16, bf16, q4_0,
-  /// q4_1, q5_0, q5_1, q8_0, q8_1). q8_0 and q8_1 produce exactly what
-  /// llama.cpp's x86 AVX2 quantize_row_q8_0 / quantize_row_q8_1 produce
-  /// (id = 127/amax, round to nearest even, q8_1's s = d * sum(q)); the
-  /// others use ggml's reference quantizers.
+  /// q4_1, q5_0, q5_1, q8_0, q8_1, q2_K...q6_K, q8_K). q8_0 and q8_1 produce
+  /// exactly what llama.cpp's x86 AVX2 quantize_row_q8_0 / quantize_row_q8_1
+  /// produce (id = 127/amax, round to nearest even, q8_1's s = d * sum(q));
+  /// the others use ggml's reference quantizers (for q8_K that is also what
+  /// llama.cpp's CPU backend uses for activations).
   /// - Parameters:
   ///   - src: `count` floats.
   ///   - dst: `type.rowBytes(count)` bytes.
@@ -56,6 +57,8 @@ extension QuantKernels {
       for b in 0..<nb { quantizeBlockQ8Reference(src + 32 * b, dst + b * BlockLayout.q8_0Bytes, withSum: false) }
     case .q8_1:
       for b in 0..<nb { quantizeBlockQ8Reference(src + 32 * b, dst + b * BlockLayout.q8_1Bytes, withSum: true) }
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K:
+      quantizeReferenceK(type, src, dst, blocks: nb)
     default:
       break
     }

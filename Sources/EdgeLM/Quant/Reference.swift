@@ -76,6 +76,8 @@ extension QuantKernels {
         let d = loadHalf(x, 0)
         for j in 0..<32 { y[j] = Float(x.load(fromByteOffset: qs + j, as: Int8.self)) * d }
       }
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K:
+      dequantizeReferenceK(type, src, dst, blocks: nb)
     default:
       break
     }
@@ -182,6 +184,8 @@ extension QuantKernels {
         sum += Float(sumi) * (loadHalf(x, 0) * loadHalf(y, 0))
       }
       return sum
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
+      return dotReferenceK(type, weights, activation, blocks: n / 256)
     default:
       return 0
     }
