@@ -52,11 +52,12 @@ import Testing
 
   /// Logits at the last prompt position against llama.cpp's 20 largest.
   /// The yardstick is llama.cpp itself: switching it to its flash-attention
-  /// kernel (only the float order of attention changes) moves these logits
-  /// by up to `variant_max_logit_diff` (0.2-0.67 on these prompts; the
-  /// 30-layer Q4_1 model amplifies rounding). We must stay within the
-  /// largest such self-variation, and pick the same token wherever
-  /// llama.cpp's own top-2 margin exceeds it.
+  /// kernel (only the float order of attention changes) or to its plain
+  /// (not repacked) CPU kernels moves these logits by up to
+  /// `variant_max_logit_diff` (0.2-0.8 on these prompts; 30 layers of Q4_1
+  /// or Gemma's K-quants amplify rounding). We must stay within the largest
+  /// such self-variation, and pick the same token wherever llama.cpp's own
+  /// top-2 margin exceeds it.
   @Test(arguments: names) func lastPositionLogitsMatchLlamaCpp(_ name: String) throws {
     let (fixture, model) = try Self.load(name)
     let session = try Session.create(model: model, options: SessionOptions(contextLength: 1024, threads: 2))
@@ -65,9 +66,12 @@ import Testing
     for c in fixture.cases {
       session.reset()
       let logits = try session.evaluate(c.prompt_tokens, logits: .last)
+      var caseWorst: Double = 0
       for pair in c.top_logits {
-        worst = max(worst, abs(Double(logits[Int(pair[0])]) - pair[1]))
+        caseWorst = max(caseWorst, abs(Double(logits[Int(pair[0])]) - pair[1]))
       }
+      print("\(name): \(c.prompt_tokens.count)-token prompt: largest |logit - llama.cpp| \(caseWorst) (llama.cpp vs itself \(c.variant_max_logit_diff))")
+      worst = max(worst, caseWorst)
       if c.greedy_margins[0] > yardstick {
         #expect(Sampler.argmax(logits, count: session.vocabSize) == Int32(c.top_logits[0][0]), "\(c.prompt)")
       }
