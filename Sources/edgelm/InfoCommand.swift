@@ -28,6 +28,9 @@ enum InfoCommand {
     let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength
     let kvBytes = KVCache.byteCount(layers: c.layerCount, contextLength: ctx, kvDim: c.kvDim)
     out += "memory: weights \(mib(model.weightBytes)) (memory-mapped), KV cache \(mib(kvBytes)) at context \(ctx) (f16)\n"
+    var runtime = o.runtime
+    runtime.contextLength = ctx
+    out += try Session.memoryPlan(model: model, config: runtime, batchSize: o.batchSize).describe()
     out += "metadata:\n"
     for entry in g.metadata {
       out += "  \(entry.key) = \(describe(entry.value))\n"

@@ -65,6 +65,13 @@ struct Options {
           throw UsageError("option --ram-limit: '\(text)' is not a size (bytes, or a number with KiB/MiB/GiB or KB/MB/GB)")
         }
         runtime.ramLimit = bytes
+      case "--paging":
+        let text = try value(a)
+        guard let mode = PagingMode(name: Array(text.utf8)) else {
+          throw UsageError("option --paging: '\(text)' is not one of auto, off, always")
+        }
+        runtime.paging = mode
+      case "--prefetch": runtime.prefetchDepth = try Options.int(try value(a), a, 0...RuntimeConfig.maxPrefetchDepth)
       case "--draft", "--spec", "--chat":
         throw EdgeLMError(.unsupported, "option \(a) is not implemented in this build")
       case "--no-bos": noBOS = true

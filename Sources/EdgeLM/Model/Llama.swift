@@ -71,6 +71,7 @@ extension LlamaWeights {
     let hb2 = s.hb2.pointer    // (n, ffn) up
     let ffn = c.feedForwardLength
 
+    s.pager?.enterEmbedding()  // PAGING HOOK (Runtime/LayerPager.swift): unmaps the unit in flight
     for t in 0..<n { embedding.dequantizeRow(Int(tokens[t]), into: x + t * dim) }
 
     let rope = RopeTable(dims: c.ropeDims, base: c.ropeBase, freqScale: c.ropeFreqScale, style: .normal)
@@ -78,6 +79,7 @@ extension LlamaWeights {
 
     for (l, layer) in layers.enumerated() {
       if s.cancel.isSet { return }
+      s.pager?.enter(layer: l)  // PAGING HOOK: maps layer l if streamed, releases the previous one
       Norm.rmsRows(x, weight: layer.attentionNorm.pointer, rows: n, count: dim, stride: dim, eps: c.rmsEpsilon, out: xb)
       s.multiply(layer.wq, xb, n, q)
       s.multiply(layer.wk, xb, n, k)
