@@ -100,7 +100,12 @@ public struct MemoryPlan: Sendable {
   public var fixedBytes: Int { modelHeapBytes + kvCacheBytes + bufferBytes + otherWeightBytes + runtimeBytes }
   /// Planned peak RSS attributable to the model and session.
   public var plannedPeakBytes: Int { fixedBytes + residentUnitBytes + untiedEmbeddingResidentBytes + windowBytes }
-  /// The smallest cap any plan fits: fixed bytes and one streamed unit.
+  /// The smallest cap of any batch size (`Session.memoryPlan` sets it;
+  /// otherwise `minimumCap`).
+  public internal(set) var smallestCap: Int = 0
+
+  /// The smallest cap a plan with these buffers fits: fixed bytes and one
+  /// streamed unit.
   public var minimumCap: Int {
     var w = embeddingTouchBytes
     for u in units { w = max(w, u.bytes) }
@@ -303,7 +308,8 @@ public struct MemoryPlan: Sendable {
     out += "  output (\(outputTensor)\(outputTied ? ", tied to the embedding" : "")): \(chunks) chunks, \(residentChunks) resident\n"
     out += "  embedding: " + (embeddingResident ? "resident" : "rows mapped per batch (at most \(MemoryPlan.mib(embeddingTouchBytes))) and released") + "\n"
     out += "  resident weights \(MemoryPlan.mib(residentUnitBytes + untiedEmbeddingResidentBytes)), streamed per token \(MemoryPlan.mib(streamedUnitBytes)), window \(MemoryPlan.mib(windowBytes))\n"
-    out += "  planned peak \(MemoryPlan.mib(plannedPeakBytes)) above the process baseline; minimum cap \(MemoryPlan.mib(minimumCap)) (\(minimumCap) bytes)\n"
+    let smallest = smallestCap > 0 ? smallestCap : minimumCap
+    out += "  planned peak \(MemoryPlan.mib(plannedPeakBytes)) above the process baseline; minimum cap \(MemoryPlan.mib(minimumCap)) at batch \(maxBatch), \(MemoryPlan.mib(smallest)) (\(smallest) bytes) at batch 1\n"
     return out
   }
 

@@ -15,13 +15,19 @@ extension Session {
     let (ctx, batch, threads) = try shape(model: model, config: config, batchSize: batchSize)
     let c = model.config
     let kv = KVCache.byteCount(layers: c.layerCount, contextLength: ctx, kvDim: c.kvDim)
+    // The smallest cap of all: buffers for one token.
+    let smallest = try MemoryPlan.layout(
+      gguf: model.gguf, config: config, kvCacheBytes: kv,
+      bufferBytes: ForwardState.bufferBytes(config: c, contextLength: ctx, maxBatch: 1, threads: threads),
+      maxBatch: 1).minimumCap
     var b = batch
     while true {
       do throws(EdgeLMError) {
-        let plan = try MemoryPlan.make(
+        var plan = try MemoryPlan.make(
           gguf: model.gguf, config: config, kvCacheBytes: kv,
           bufferBytes: ForwardState.bufferBytes(config: c, contextLength: ctx, maxBatch: b, threads: threads),
           maxBatch: b)
+        plan.smallestCap = smallest
         return plan
       } catch {
         if error.status != .resourceLimit || b == 1 { throw error }
