@@ -70,6 +70,7 @@ test-embedded: lib
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/examples.sh $(BUILD)/host
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/paging/run.sh $(BUILD)/host
 
 test-cross: cross-aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh aarch64 $(BUILD)/aarch64

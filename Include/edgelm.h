@@ -322,6 +322,11 @@ typedef struct edgelm_stats {
   uint64_t peak_rss_bytes;       /* VmHWM of the process */
   int32_t draft_tokens;          /* speculative decoding: tokens proposed */
   int32_t accepted_tokens;       /*   and accepted by the target */
+  /* Weight streaming under ram_limit (size >= 72; older 48-byte structs get the fields above). */
+  uint64_t storage_read_bytes;   /* bytes read from storage during the last generate
+                                    (/proc/self/io read_bytes: page-cache misses only) */
+  uint64_t weight_stall_ns;      /* time spent mapping streamed weights (waiting for them) */
+  uint64_t streamed_bytes;       /* bytes of streamed weights mapped (0: all resident) */
 } edgelm_stats;
 
 /* Fills *stats (IN/OUT: set stats->size first) for the last generation.

@@ -16,9 +16,12 @@ enum BenchCommand {
   static func run(_ o: Options) throws(EdgeLMError) {
     let model = try loadModel(o)
     let ctx = max(o.promptTokens + o.genTokens + 1, 16)
-    let session = try Session.create(model: model, options: SessionOptions(
-      contextLength: min(ctx, model.config.trainedContextLength), threads: o.resolvedThreads,
-      batchSize: max(1, min(o.batchSize, max(o.promptTokens, 1)))))
+    var runtime = o.runtime
+    // -c sets the context (it sizes the KV cache, so it matters under a
+    // RAM cap); otherwise just enough for the test.
+    if runtime.contextLength == 0 { runtime.contextLength = min(ctx, model.config.trainedContextLength) }
+    let session = try Session.create(
+      model: model, config: runtime, batchSize: max(1, min(o.batchSize, max(o.promptTokens, 1))))
     var rng = RandomGenerator(seed: 1234)
     let vocab = UInt64(model.config.vocabSize)
     func randomTokens(_ n: Int) -> [Int32] {
@@ -37,9 +40,25 @@ enum BenchCommand {
       }
       results.append(summarize("pp\(o.promptTokens)", samples))
     }
+    // Decode's storage reads and weight streaming, per generated token
+    // (measured runs only).
+    var readBytes = 0
+    var stallNanoseconds: UInt64 = 0
+    var streamedBytes = 0
+    var decodeTokens = 0
     if o.genTokens > 0 {
       var samples: [Double] = []
       for rep in 0...o.repetitions {
+        let read0 = ProcessStats.storageReadBytes()
+        let paging0 = session.pagingStats
+        defer {
+          if rep > 0 {
+            readBytes += max(0, ProcessStats.storageReadBytes() - read0)
+            stallNanoseconds += session.pagingStats.stallNanoseconds - paging0.stallNanoseconds
+            streamedBytes += session.pagingStats.mappedBytes - paging0.mappedBytes
+            decodeTokens += o.genTokens
+          }
+        }
         session.reset()
         var token = model.tokenizer.addBOS ? (model.tokenizer.bosToken ?? 0) : randomTokens(1)[0]
         let t0 = Clock.nanoseconds()
@@ -53,6 +72,10 @@ enum BenchCommand {
       results.append(summarize("tg\(o.genTokens)", samples))
     }
     let peak = ProcessStats.peakResidentBytes()
+    let perToken = max(1, decodeTokens)
+    let paging = "\"ram_limit\": \(runtime.ramLimit), \"streaming\": \(session.plan?.isStreaming ?? false), "
+      + "\"read_bytes_per_token\": \(readBytes / perToken), \"streamed_bytes_per_token\": \(streamedBytes / perToken), "
+      + "\"stall_ms_per_token\": \(fixed(Double(stallNanoseconds) / 1e6 / Double(perToken), 4))"
     if o.json {
       var out = "["
       for (i, r) in results.enumerated() {
@@ -60,7 +83,7 @@ enum BenchCommand {
         out += "{\"model\": \"\(jsonEscape(basename(model.path)))\", \"test\": \"\(r.test)\", \"n_threads\": \(session.threads), "
         out += "\"avg_ts\": \(fixed(r.mean, 3)), \"stddev_ts\": \(fixed(r.stddev, 3)), \"samples_ts\": ["
         out += r.samples.map { fixed($0, 3) }.joined(separator: ", ")
-        out += "], \"peak_rss_bytes\": \(peak)}"
+        out += "], \"peak_rss_bytes\": \(peak), " + paging + "}"
       }
       Console.write(out + "]\n")
       return
@@ -70,7 +93,7 @@ enum BenchCommand {
     for r in results {
       Console.write("| \(basename(model.path)) | \(size) MiB | \(session.threads) | \(r.test) | \(fixed(r.mean)) ± \(fixed(r.stddev)) |\n")
     }
-    Console.error("peak RSS: \(fixed(Double(peak) / 1048576, 1)) MiB\n")
+    Console.error("peak RSS: \(fixed(Double(peak) / 1048576, 1)) MiB; decode per token: storage read \(readBytes / perToken) bytes, streamed \(fixed(Double(streamedBytes) / 1048576 / Double(perToken), 2)) MiB, stalled \(fixed(Double(stallNanoseconds) / 1e6 / Double(perToken), 3)) ms\n")
   }
 
   static func summarize(_ test: String, _ samples: [Double]) -> Result {

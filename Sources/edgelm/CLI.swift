@@ -10,12 +10,13 @@ enum CLI {
     commands:
       run        -m MODEL -p PROMPT [-n N] [-c CTX] [-t T] [--temp X] [--seed S]
                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--no-bos]
+                 [--ram-limit SIZE] [--paging auto|off|always] [--prefetch N] [--config FILE]
       run --chat -m MODEL [-p FIRST] [--system TEXT] [--chat-template NAME] [-n N] ...
                  chat: each stdin line is a user turn, each reply a stdout line; EOF ends
       tokenize   -m MODEL -p TEXT [--no-bos]        JSON array of ids on stdout
       perplexity -m MODEL -f FILE [-c CTX] [-t T] [-b B]
-      bench      -m MODEL [-t T] [-p 128] [-n 64] [-r 5] [--json]
-      info       -m MODEL
+      bench      -m MODEL [-t T] [-p 128] [-n 64] [-r 5] [--json] [--ram-limit SIZE] [--paging P]
+      info       -m MODEL [-c CTX] [-t T] [--ram-limit SIZE] [--paging P]   (prints the memory plan)
 
     """
 

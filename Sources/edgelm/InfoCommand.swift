@@ -39,6 +39,9 @@ enum InfoCommand {
       let sliding = c.layerIsSliding.filter { $0 }.count
       out += "  sliding window \(c.slidingWindow) on \(sliding) of \(c.layerCount) layers: they keep \(c.cachePositions(layer: c.layerIsSliding.firstIndex(of: true) ?? 0, context: ctx, maxBatch: batch)) positions each, saving \(mib(fullBytes - kvBytes)) of KV cache at context \(ctx)\n"
     }
+    var runtime = o.runtime
+    runtime.contextLength = ctx
+    out += try Session.memoryPlan(model: model, config: runtime, batchSize: o.batchSize).describe()
     out += "metadata:\n"
     for entry in g.metadata {
       out += "  \(entry.key) = \(describe(entry.value))\n"

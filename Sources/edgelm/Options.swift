@@ -74,6 +74,13 @@ struct Options {
       case "--chat": chat = true
       case "--system": system = try value(a)
       case "--chat-template": chatTemplate = try value(a)
+      case "--paging":
+        let text = try value(a)
+        guard let mode = PagingMode(name: Array(text.utf8)) else {
+          throw UsageError("option --paging: '\(text)' is not one of auto, off, always")
+        }
+        runtime.paging = mode
+      case "--prefetch": runtime.prefetchDepth = try Options.int(try value(a), a, 0...RuntimeConfig.maxPrefetchDepth)
       case "--draft", "--spec":
         throw EdgeLMError(.unsupported, "option \(a) is not implemented in this build")
       case "--no-bos": noBOS = true

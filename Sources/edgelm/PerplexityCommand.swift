@@ -12,8 +12,9 @@ enum PerplexityCommand {
     let ctx = o.runtime.contextLength == 0 ? 512 : o.runtime.contextLength
     let addBOS = model.tokenizer.addBOS && !o.noBOS
     let tokens = model.tokenizer.tokenize(text, addSpecial: addBOS, parseSpecial: false)
-    let session = try Session.create(model: model, options: SessionOptions(
-      contextLength: ctx, threads: o.resolvedThreads, batchSize: min(o.batchSize, ctx)))
+    var runtime = o.runtime
+    runtime.contextLength = ctx
+    let session = try Session.create(model: model, config: runtime, batchSize: min(o.batchSize, ctx))
     Console.error("perplexity: \(tokens.count) tokens in chunks of \(ctx), \(session.threads) threads\n")
     let t0 = Clock.nanoseconds()
     let result = try Perplexity.compute(tokens: tokens, session: session, addBOS: addBOS) { r in

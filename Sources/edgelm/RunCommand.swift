@@ -6,13 +6,20 @@ import EdgeLM
 enum RunCommand {
   static func run(_ o: Options) throws(EdgeLMError) {
     if o.chat { return try ChatCommand.run(o) }
+    // The process's peak before anything of the model exists: what a
+    // process that loads no model needs (the RAM cap comes on top).
+    let baseline = ProcessStats.peakResidentBytes()
     let model = try loadModel(o)
     let text = try promptBytes(o)
-    let session = try Session.create(model: model, options: o.sessionOptions)
+    let session = try Session.create(model: model, config: o.runtime, batchSize: o.batchSize)
     let tokens = try session.promptTokens(text, addSpecial: !o.noBOS)
     var sampler = Sampler(o.runtime.sampling)
+    // The process's threads while generating (the caller and the pool's
+    // workers): never more than the budget.
+    var maxThreads = ProcessStats.threadCount()
     let (stats, reason) = try session.generate(prompt: tokens, maxTokens: o.nPredict, sampler: &sampler) { piece, _ in
       Console.write(piece)
+      maxThreads = max(maxThreads, ProcessStats.threadCount())
       return true
     }
     Console.write("\n")
@@ -21,7 +28,23 @@ enum RunCommand {
     line += "threads: \(session.threads); peak RSS: \(fixed(Double(ProcessStats.peakResidentBytes()) / 1048576, 1)) MiB"
     if reason == .contextFull { line += "; stopped: context full" }
     Console.error(line + "\n")
+    Console.error(pagingReport(session: session, stats: stats, baseline: baseline) + "; max_threads \(maxThreads)\n")
   }
+}
+
+/// The memory line of `run`: peak and baseline RSS (bytes), storage reads and
+/// streaming. Bytes are exact integers so scripts can compare them.
+func pagingReport(session: Session, stats: GenerationStats, baseline: Int) -> String {
+  let tokens = max(1, stats.generatedTokens)
+  var line = "memory: peak_rss_bytes \(ProcessStats.peakResidentBytes()), baseline_rss_bytes \(baseline)"
+  if let plan = session.plan {
+    line += ", ram_limit \(plan.cap), streaming \(plan.isStreaming ? "on" : "off")"
+  }
+  line += "; storage read \(fixed(Double(stats.storageReadBytes) / 1048576, 2)) MiB"
+  line += " (\(stats.storageReadBytes / tokens) bytes per generated token)"
+  line += "; streamed \(fixed(Double(stats.streamedBytes) / 1048576 / Double(tokens), 2)) MiB per generated token"
+  line += "; stalled on weights \(fixed(Double(stats.weightStallNanoseconds) / 1e6, 1)) ms"
+  return line
 }
 
 enum TokenizeCommand {

@@ -35,7 +35,8 @@ static int passed = 0, failed = 0;
   } while (0)
 
 /* The ABI the header promises. */
-typedef char assert_stats_size[sizeof(edgelm_stats) == 48 ? 1 : -1];
+typedef char assert_stats_size[sizeof(edgelm_stats) == 72 ? 1 : -1];
+typedef char assert_stats_streamed[offsetof(edgelm_stats, streamed_bytes) == 64 ? 1 : -1];
 typedef char assert_stats_tps[offsetof(edgelm_stats, prompt_tokens_per_second) == 16 ? 1 : -1];
 
 static const char *model_path;

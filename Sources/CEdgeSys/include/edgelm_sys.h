@@ -54,6 +54,20 @@ static inline int edgelm_sys_madvise_willneed(void *addr, size_t len) { return m
 static inline int edgelm_sys_madvise_dontneed(void *addr, size_t len) { return madvise(addr, len, MADV_DONTNEED); }
 static inline int edgelm_sys_fadvise_dontneed(int fd) { return posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
 
+/* Layer paging (Runtime/LayerPager): MADV_POPULATE_READ (Linux 5.14+) maps
+ * file pages into the page tables without copying; -1 with errno EINVAL on
+ * older kernels (the caller then touches the pages itself). */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+static inline int edgelm_sys_madvise_populate_read(void *addr, size_t len) {
+  return madvise(addr, len, MADV_POPULATE_READ);
+}
+static inline long edgelm_sys_page_size(void) {
+  long n = sysconf(_SC_PAGESIZE);
+  return n > 0 ? n : 4096;
+}
+
 /* Cache-line aligned allocation; NULL on failure. Free with free(). */
 static inline void *edgelm_sys_aligned_alloc(size_t alignment, size_t size) {
   void *p = NULL;

@@ -49,7 +49,7 @@ enum ConfigDecoder {
   // MARK: - The schema
 
   static let topKeys: StaticString =
-    "threads, ram_limit, context_length, kv_cache_type, paging, speculative, sampling"
+    "threads, ram_limit, context_length, kv_cache_type, paging, prefetch_depth, speculative, sampling"
   static let speculativeKeys: StaticString =
     "mode, draft_model, max_draft, min_draft_probability, ngram_min, ngram_max, skip_layers"
   static let samplingKeys: StaticString =
@@ -77,6 +77,8 @@ enum ConfigDecoder {
           throw badChoice(path, name, "\"auto\", \"off\" or \"always\"")
         }
         c.paging = p
+      } else if ConfigText.equals(key, "prefetch_depth") {
+        c.prefetchDepth = Int(try integer(value, path, 0, Int64(RuntimeConfig.maxPrefetchDepth)))
       } else if ConfigText.equals(key, "speculative") {
         c.speculative = try decodeSpeculative(try object(value, path), path)
       } else if ConfigText.equals(key, "sampling") {

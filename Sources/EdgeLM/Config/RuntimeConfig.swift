@@ -12,6 +12,7 @@
 //     "context_length": 2048,
 //     "kv_cache_type": "q8_0",
 //     "paging": "auto",
+//     "prefetch_depth": 2,
 //     "speculative": { "mode": "draft", "draft_model": "smollm2-q4_0.gguf", "max_draft": 4 },
 //     "sampling": { "temperature": 0.7, "top_k": 40, "top_p": 0.95, "min_p": 0.05,
 //                   "repeat_penalty": 1.1, "seed": 42 }
@@ -203,6 +204,11 @@ public struct RuntimeConfig: Sendable, Equatable {
   public var kvCacheType: KVCacheType = .f16
   /// `paging`: `"auto"` (default), `"off"` or `"always"`.
   public var paging: PagingMode = .auto
+  /// `prefetch_depth`: how many streamed layers (or output chunks) ahead of
+  /// the one being computed are handed to the kernel's readahead, integer
+  /// 0...64. Default 2. Prefetching fills the page cache only (it adds no
+  /// RSS) and runs no thread of its own.
+  public var prefetchDepth: Int = 2
   /// `speculative`: an object, see `SpeculativeConfig`. Default: off.
   public var speculative = SpeculativeConfig()
   /// `sampling`: an object, see `SamplingConfig`.
@@ -218,6 +224,8 @@ public struct RuntimeConfig: Sendable, Equatable {
   public static let maxDepth = 32
   /// Largest `threads`.
   public static let maxThreads = 256
+  /// Largest `prefetch_depth`.
+  public static let maxPrefetchDepth = 64
   /// Largest `context_length`.
   public static let maxContextLength = 1 << 20
   /// The default sampling seed, 0xED6E1A4D.

@@ -71,6 +71,7 @@ extension DecoderWeights {
     let ffn = c.feedForwardLength
     let eps = c.rmsEpsilon
 
+    s.pager?.enterEmbedding()  // streams the embedding rows under a RAM cap (Runtime/LayerPager.swift)
     for t in 0..<n {
       embedding.dequantizeRow(Int(tokens[t]), into: x + t * dim)
       if c.embeddingScale != 1 { Activations.scale(x + t * dim, count: dim, by: c.embeddingScale) }
@@ -78,6 +79,7 @@ extension DecoderWeights {
 
     for (l, layer) in layers.enumerated() {
       if s.cancel.isSet { return }
+      s.pager?.enter(layer: l)  // maps layer l if it is streamed, releases the one before
       Norm.rmsRows(x, weight: layer.attentionNorm.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
       s.multiply(layer.wq, xb, n, q)
       s.multiply(layer.wk, xb, n, k)

@@ -32,24 +32,64 @@ final class ForwardState {
   var logits: AlignedBuffer<Float>
   var logitRowCount = 0
 
+  /// Streams weights under a RAM cap (nil: everything stays mapped).
+  var pager: LayerPager? = nil
+
+  /// Element counts of the buffers, shared by `init` and `bufferBytes` so
+  /// the memory plan and the allocation agree.
+  struct Sizes {
+    let x, xb, q, k, v, att, hb, hb2, scores, rope, logits: Int
+    let matmulCols: Int
+
+    init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) {
+      let dim = c.embeddingLength
+      x = maxBatch * dim
+      xb = maxBatch * max(dim, c.qDim)
+      q = maxBatch * c.qDim
+      k = maxBatch * c.kvDim
+      v = maxBatch * c.kvDim
+      att = maxBatch * c.qDim
+      hb = maxBatch * c.feedForwardLength
+      hb2 = maxBatch * c.feedForwardLength
+      scores = threads * contextLength
+      rope = maxBatch * c.ropeDims
+      logits = c.vocabSize
+      matmulCols = max(dim, max(c.qDim, c.feedForwardLength))
+    }
+  }
+
+  /// Bytes of the buffers a state of this shape allocates (KV cache not
+  /// included): Float buffers, the logits and the matmul scratch
+  /// (`MatMulScratch`: f32-wide converted rows plus the prepared layout).
+  static func bufferBytes(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) -> Int {
+    let s = Sizes(config: c, contextLength: contextLength, maxBatch: maxBatch, threads: threads)
+    let floats = s.x + s.xb + s.q + s.k + s.v + s.att + s.hb + s.hb2 + s.scores + s.rope + s.logits
+    var widest = 0
+    for t in [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1] {
+      widest = max(widest, QuantKernels.preparedActivationBytes(t, cols: s.matmulCols))
+    }
+    let matmul = s.matmulCols * 4 * maxBatch + 64 + ((widest + 63) & ~63) * maxBatch + 64
+    return floats * MemoryLayout<Float>.stride + matmul
+  }
+
   init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) throws(EdgeLMError) {
     config = c
     pool = try ThreadPool(threadCount: threads)
     kv = try KVCache(config: c, contextLength: contextLength, maxBatch: maxBatch)
     self.maxBatch = maxBatch
-    let dim = c.embeddingLength
-    x = try AlignedBuffer.allocate(count: maxBatch * dim)
-    xb = try AlignedBuffer.allocate(count: maxBatch * max(dim, c.qDim))
-    q = try AlignedBuffer.allocate(count: maxBatch * c.qDim)
-    k = try AlignedBuffer.allocate(count: maxBatch * c.kvDim)
-    v = try AlignedBuffer.allocate(count: maxBatch * c.kvDim)
-    att = try AlignedBuffer.allocate(count: maxBatch * c.qDim)
-    hb = try AlignedBuffer.allocate(count: maxBatch * c.feedForwardLength)
-    hb2 = try AlignedBuffer.allocate(count: maxBatch * c.feedForwardLength)
-    scores = try AlignedBuffer.allocate(count: threads * contextLength)
-    rope = try AlignedBuffer.allocate(count: maxBatch * c.ropeDims)
-    matmul = try MatMulScratch(maxCols: max(dim, max(c.qDim, c.feedForwardLength)), maxBatch: maxBatch)
-    logits = try AlignedBuffer.allocate(count: c.vocabSize)
+    let s = Sizes(config: c, contextLength: contextLength, maxBatch: maxBatch, threads: threads)
+    x = try AlignedBuffer.allocate(count: s.x)
+    xb = try AlignedBuffer.allocate(count: s.xb)
+    q = try AlignedBuffer.allocate(count: s.q)
+    k = try AlignedBuffer.allocate(count: s.k)
+    v = try AlignedBuffer.allocate(count: s.v)
+    att = try AlignedBuffer.allocate(count: s.att)
+    hb = try AlignedBuffer.allocate(count: s.hb)
+    hb2 = try AlignedBuffer.allocate(count: s.hb2)
+    scores = try AlignedBuffer.allocate(count: s.scores)
+    rope = try AlignedBuffer.allocate(count: s.rope)
+    matmul = try MatMulScratch(maxCols: s.matmulCols, maxBatch: maxBatch)
+    logits = try AlignedBuffer.allocate(count: s.logits)
   }
 
   /// `out (n, w.rows) = in (n, w.cols) x w^T`.
@@ -123,14 +163,32 @@ final class ForwardState {
       logitRowCount = 0
     case .last:
       Norm.rms(x.pointer + (n - 1) * dim, weight: outputNorm.pointer, count: dim, eps: c.rmsEpsilon, out: xb.pointer)
-      multiply(output, xb.pointer, 1, logits.pointer)
+      multiplyOutput(output, xb.pointer, 1)
       logitRowCount = 1
       if c.finalLogitSoftcap > 0 { Activations.softcap(logits.pointer, count: c.vocabSize, cap: c.finalLogitSoftcap) }
     case .all:
       Norm.rmsRows(x.pointer, weight: outputNorm.pointer, rows: n, count: dim, stride: dim, eps: c.rmsEpsilon, out: xb.pointer)
-      multiply(output, xb.pointer, n, logits.pointer)
+      multiplyOutput(output, xb.pointer, n)
       logitRowCount = n
       if c.finalLogitSoftcap > 0 { Activations.softcap(logits.pointer, count: n * c.vocabSize, cap: c.finalLogitSoftcap) }
+    }
+  }
+
+  /// `logits (n, vocab) = input (n, dim) x output^T`, by row chunks when the
+  /// pager streams the output projection (each chunk mapped only while it
+  /// is multiplied).
+  private func multiplyOutput(_ output: WeightMatrix, _ input: UnsafePointer<Float>, _ n: Int) {
+    guard let pager, let last = pager.outputChunks.last, last.rows.upperBound == output.rows else {
+      multiply(output, input, n, logits.pointer)
+      return
+    }
+    for (j, chunk) in pager.outputChunks.enumerated() {
+      pager.enterOutput(chunk: j)
+      let part = WeightMatrix(
+        type: output.type, data: output.data + chunk.rows.lowerBound * output.rowStride,
+        rows: chunk.rows.count, cols: output.cols, rowStride: output.rowStride)
+      MatMul.multiply(part, input: input, batch: n, output: logits.pointer + chunk.rows.lowerBound,
+                      outputStride: output.rows, scratch: matmul, pool: pool)
     }
   }
 

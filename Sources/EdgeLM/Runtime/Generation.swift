@@ -8,6 +8,13 @@ public struct GenerationStats: Sendable {
   public var promptNanoseconds: UInt64 = 0
   /// Nanoseconds spent in decode steps after the prompt.
   public var decodeNanoseconds: UInt64 = 0
+  /// Bytes the process read from storage meanwhile (/proc/self/io
+  /// `read_bytes`: page-cache misses only; 0 with a warm cache or no /proc).
+  public var storageReadBytes = 0
+  /// Nanoseconds spent waiting for streamed weights to be mapped.
+  public var weightStallNanoseconds: UInt64 = 0
+  /// Bytes of streamed weights mapped (0 when everything is resident).
+  public var streamedBytes = 0
 
   public init() {}
 
@@ -62,6 +69,8 @@ extension Session {
     let tokenizer = model.tokenizer
     let vocab = model.config.vocabSize
     for t in prompt { sampler.accept(t) }
+    let read0 = ProcessStats.storageReadBytes()
+    let paging0 = pagingStats
 
     let t0 = Clock.nanoseconds()
     var logits = try evaluate(prompt, logits: .last)
@@ -95,6 +104,9 @@ extension Session {
     if !tail.isEmpty { _ = onPiece(tail, -1) }
     stats.generatedTokens = produced
     stats.decodeNanoseconds = Clock.nanoseconds() - t1
+    stats.storageReadBytes = max(0, ProcessStats.storageReadBytes() - read0)
+    stats.weightStallNanoseconds = pagingStats.stallNanoseconds - paging0.stallNanoseconds
+    stats.streamedBytes = pagingStats.mappedBytes - paging0.mappedBytes
     return (stats, reason)
   }
 }

@@ -47,6 +47,12 @@ public final class Session {
   /// - Throws: `.invalidArgument` for a context length or thread count out of
   ///   range, `.outOfMemory` if the buffers cannot be allocated.
   public static func create(model: Model, options: SessionOptions) throws(EdgeLMError) -> Session {
+    try create(model: model, options: options, plan: nil)
+  }
+
+  /// `create(model:options:)` with a memory plan: its streamed units are
+  /// paged by a `LayerPager` during forward passes.
+  static func create(model: Model, options: SessionOptions, plan: MemoryPlan?) throws(EdgeLMError) -> Session {
     let trained = model.config.trainedContextLength
     let ctx = options.contextLength == 0 ? min(trained, SessionOptions.defaultContextLength) : options.contextLength
     guard ctx >= 1 && ctx <= trained else {
@@ -55,11 +61,25 @@ public final class Session {
     guard options.batchSize >= 1 && options.batchSize <= 4096 else {
       throw EdgeLMError(.invalidArgument, "batch size \(options.batchSize) is out of range 1...4096")
     }
+    // The metadata was copied out while loading: its pages leave the RSS
+    // before the session's buffers arrive.
+    if let plan, plan.cap > 0, let file = model.gguf.mapping { file.release(offset: 0, count: plan.headerBytes) }
     let state = try ForwardState(
       config: model.config, contextLength: ctx, maxBatch: min(options.batchSize, ctx),
       threads: options.threads)
-    return Session(model: model, contextLength: ctx, state: state)
+    if let plan, plan.isStreaming, let file = model.gguf.mapping {
+      state.pager = LayerPager(file: file, plan: plan)
+    }
+    let session = Session(model: model, contextLength: ctx, state: state)
+    session.plan = plan
+    return session
   }
+
+  /// The memory plan the session runs under (nil when made without a config).
+  public internal(set) var plan: MemoryPlan? = nil
+
+  /// Streaming counters (zero when nothing is streamed).
+  public var pagingStats: PagingStats { state.pager?.stats ?? PagingStats() }
 
   public var threads: Int { state.pool.threadCount }
   public var vocabSize: Int { model.config.vocabSize }

@@ -1,23 +1,63 @@
 // Sessions made from the JSON runtime config: which settings this build
-// honours, and a clear error for those it does not (yet).
+// honours, and a clear error for those it does not (yet). The RAM cap
+// (`ram_limit`, `paging`, `prefetch_depth`) becomes a MemoryPlan.
 
 extension Session {
-  /// Bytes a session needs beyond the process itself: the weights (mapped,
-  /// resident once touched), the KV cache and the working buffers.
-  public static func requiredBytes(model: Model, contextLength: Int, batchSize: Int) -> Int {
+  /// The memory plan a session of `model` under `config` would run with.
+  /// - Parameter batchSize: tokens per forward pass (capped at the context).
+  /// - Throws: `.resourceLimit` when no plan fits `ram_limit` (the message
+  ///   gives the smallest cap that works), `.invalidArgument` for a context
+  ///   length out of range.
+  ///
+  /// When the cap is tight, the prompt batch is halved (down to 1 token)
+  /// until a plan fits: smaller buffers leave more room for weights.
+  public static func memoryPlan(model: Model, config: RuntimeConfig, batchSize: Int = 128) throws(EdgeLMError) -> MemoryPlan {
+    let (ctx, batch, threads) = try shape(model: model, config: config, batchSize: batchSize)
     let c = model.config
-    let kv = KVCache.byteCount(config: c, contextLength: contextLength, maxBatch: min(batchSize, contextLength))
-    let perToken = 2 * c.embeddingLength + 2 * c.qDim + 2 * c.kvDim + 2 * c.feedForwardLength
-    let scratch = 4 * batchSize * (perToken + 2 * max(c.embeddingLength, c.feedForwardLength))
-    return model.weightBytes + kv + scratch + 4 * c.vocabSize
+    // The smallest cap of all: buffers for one token (and the smallest
+    // sliding-window rings, which are sized by the batch).
+    let smallest = try MemoryPlan.layout(
+      gguf: model.gguf, config: config,
+      kvCacheBytes: KVCache.byteCount(config: c, contextLength: ctx, maxBatch: 1),
+      bufferBytes: ForwardState.bufferBytes(config: c, contextLength: ctx, maxBatch: 1, threads: threads),
+      maxBatch: 1).minimumCap
+    var b = batch
+    while true {
+      do throws(EdgeLMError) {
+        var plan = try MemoryPlan.make(
+          gguf: model.gguf, config: config,
+          kvCacheBytes: KVCache.byteCount(config: c, contextLength: ctx, maxBatch: b),
+          bufferBytes: ForwardState.bufferBytes(config: c, contextLength: ctx, maxBatch: b, threads: threads),
+          maxBatch: b)
+        plan.smallestCap = smallest
+        return plan
+      } catch {
+        if error.status != .resourceLimit || b == 1 { throw error }
+        b = max(1, b / 2)
+      }
+    }
   }
 
-  /// A session with the config's threads, context length and cache type.
+  /// Context length, batch and threads a config resolves to.
+  static func shape(model: Model, config: RuntimeConfig, batchSize: Int) throws(EdgeLMError) -> (Int, Int, Int) {
+    let trained = model.config.trainedContextLength
+    let ctx = config.contextLength == 0 ? min(trained, SessionOptions.defaultContextLength) : config.contextLength
+    guard ctx >= 1 && ctx <= trained else {
+      throw EdgeLMError(.invalidArgument, "context length \(config.contextLength) is out of range 1...\(trained) (the model's trained context)")
+    }
+    guard batchSize >= 1 && batchSize <= 4096 else {
+      throw EdgeLMError(.invalidArgument, "batch size \(batchSize) is out of range 1...4096")
+    }
+    return (ctx, min(batchSize, ctx), config.resolvedThreads(onlineCPUs: Environment.cpuCount))
+  }
+
+  /// A session with the config's threads, context length, cache type and
+  /// RAM cap.
   /// - Throws: `.unsupported` for settings this build does not implement
-  ///   (naming the key), `.resourceLimit` when `ram_limit` is below what the
-  ///   session needs (paging of layers is not implemented yet, so the
-  ///   message gives the smallest cap that works), and the errors of
-  ///   `create(model:options:)`.
+  ///   (naming the key), `.resourceLimit` when `ram_limit` is below the
+  ///   smallest plan (the message gives the smallest cap that works) or,
+  ///   with `paging: "off"`, below what the whole model needs; and the
+  ///   errors of `create(model:options:)`.
   public static func create(model: Model, config: RuntimeConfig, batchSize: Int = 128) throws(EdgeLMError) -> Session {
     guard config.kvCacheType == .f16 else {
       throw EdgeLMError(.unsupported, "config: kv_cache_type '\(config.kvCacheType.name)' is not implemented in this build (supported: f16)")
@@ -25,16 +65,15 @@ extension Session {
     guard config.speculative.mode == .off else {
       throw EdgeLMError(.unsupported, "config: speculative.mode '\(config.speculative.mode.name)' is not implemented in this build (supported: off)")
     }
-    let trained = model.config.trainedContextLength
-    let ctx = config.contextLength == 0 ? min(trained, SessionOptions.defaultContextLength) : config.contextLength
-    if config.ramLimit > 0 {
-      let needed = Session.requiredBytes(model: model, contextLength: ctx, batchSize: min(batchSize, ctx))
-      if needed > config.ramLimit {
-        throw EdgeLMError(.resourceLimit, "config: ram_limit \(config.ramLimit) bytes is below the \(needed) bytes this model needs at context \(ctx) (weights \(model.weightBytes) + KV cache + buffers); layer paging is not available in this build, so the smallest cap that works is \(needed) bytes")
-      }
+    let (ctx, batch, threads) = try shape(model: model, config: config, batchSize: batchSize)
+    let plan: MemoryPlan
+    do throws(EdgeLMError) {
+      plan = try memoryPlan(model: model, config: config, batchSize: batchSize)
+    } catch {
+      throw EdgeLMError(error.status, "config: " + error.message)
     }
-    return try Session.create(model: model, options: SessionOptions(
-      contextLength: ctx, threads: config.resolvedThreads(onlineCPUs: Environment.cpuCount),
-      batchSize: batchSize))
+    return try Session.create(
+      model: model, options: SessionOptions(contextLength: ctx, threads: threads, batchSize: min(batch, plan.maxBatch)),
+      plan: plan)
   }
 }

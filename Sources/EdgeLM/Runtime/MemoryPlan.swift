@@ -1,0 +1,328 @@
+// The memory plan: under a RAM cap (`ram_limit`), which parts of the mapped
+// weights stay resident and which are streamed through a window of one unit
+// at a time (see LayerPager.swift). It depends only on GGUF tensor names and
+// byte ranges, not on an architecture:
+//
+// - a layer unit is every tensor named `blk.N.*` (its page-rounded byte
+//   ranges in the file);
+// - the output projection (`output.weight`, or `token_embd.weight` when the
+//   output is tied to the embedding) is read whole for every token's
+//   logits, so it is split by rows into chunks of about one layer's size,
+//   each a unit;
+// - the embedding is touched one row per token: when it is not resident, the
+//   rows a batch touched are unmapped again right after the lookup;
+// - every other tensor (norms, rope factors) is small and always resident.
+//
+// The RSS accounted: the model's heap after loading (an estimate from its
+// metadata arrays: the tokenizer's vocabulary), the KV cache, the forward
+// pass buffers, the resident units and one streamed unit in flight
+// (prefetching only fills the page cache, which is not RSS). Peak RSS =
+// that + whatever the host process had before loading (the baseline).
+
+/// A page-aligned byte range of the model file.
+public struct FileRange: Equatable, Sendable {
+  public let offset: Int
+  public let count: Int
+}
+
+/// One streamable piece of the weights.
+public struct WeightUnit: Sendable {
+  public enum Kind: Equatable, Sendable {
+    /// All `blk.N.*` tensors.
+    case layer(Int)
+    /// Rows `rows` of the output projection.
+    case outputChunk(Int, rows: Range<Int>)
+  }
+  public let kind: Kind
+  /// Page-aligned, sorted, non-overlapping ranges of the file.
+  public let ranges: [FileRange]
+  /// Sum of the ranges' sizes.
+  public let bytes: Int
+  /// Kept mapped once touched (true) or mapped for its use and unmapped
+  /// right after (false).
+  public internal(set) var resident: Bool
+}
+
+public struct MemoryPlan: Sendable {
+  /// The cap in bytes (0 = none).
+  public let cap: Int
+  public let mode: PagingMode
+  public let prefetchDepth: Int
+  /// Tokens per forward pass the buffers are sized for.
+  public let maxBatch: Int
+  /// Layers first (in order), then output chunks (in row order): the order
+  /// in which a forward pass uses them.
+  public internal(set) var units: [WeightUnit]
+  public let layerCount: Int
+  /// Name of the tensor the output projection reads.
+  public let outputTensor: String
+  /// Whether the output is the embedding (tied weights).
+  public let outputTied: Bool
+  /// Ranges of `token_embd.weight`.
+  public let embeddingRanges: [FileRange]
+  /// Whether the embedding stays mapped. (Tied: when every output chunk is
+  /// resident.)
+  public internal(set) var embeddingResident: Bool
+  /// Most embedding bytes one batch's lookup maps (batch rows, page-rounded).
+  public let embeddingTouchBytes: Int
+  /// Other tensors (norms...), page-rounded; always resident.
+  public let otherWeightBytes: Int
+  /// Heap the loaded model holds (estimate from its metadata).
+  public let modelHeapBytes: Int
+  public let kvCacheBytes: Int
+  /// Forward pass buffers and logits (`ForwardState.bufferBytes`).
+  public let bufferBytes: Int
+  /// The GGUF header (metadata) pages, unmapped after loading when a cap is set.
+  public let headerBytes: Int
+  /// Generation's own heap (the sampler's vocabulary-sized arrays) and a
+  /// margin for code pages, thread stacks and allocator slack.
+  public let runtimeBytes: Int
+
+  /// Whether any unit (or the embedding) is streamed.
+  public var isStreaming: Bool { units.contains { !$0.resident } || !embeddingResident }
+  /// Bytes of units that stay resident.
+  public var residentUnitBytes: Int { units.reduce(0) { $0 + ($1.resident ? $1.bytes : 0) } }
+  /// Bytes of units streamed for every token.
+  public var streamedUnitBytes: Int { units.reduce(0) { $0 + ($1.resident ? 0 : $1.bytes) } }
+  /// Bytes of the resident embedding when untied (tied: counted in units).
+  var untiedEmbeddingResidentBytes: Int {
+    outputTied || !embeddingResident ? 0 : embeddingRanges.reduce(0) { $0 + $1.count }
+  }
+  /// Largest mapping in flight at once when streaming: one streamed unit,
+  /// or one batch's embedding rows.
+  public var windowBytes: Int {
+    var w = 0
+    for u in units where !u.resident { w = max(w, u.bytes) }
+    if !embeddingResident { w = max(w, embeddingTouchBytes) }
+    return w
+  }
+  /// Everything but weights: model heap, KV cache, buffers, small tensors.
+  public var fixedBytes: Int { modelHeapBytes + kvCacheBytes + bufferBytes + otherWeightBytes + runtimeBytes }
+  /// Planned peak RSS attributable to the model and session.
+  public var plannedPeakBytes: Int { fixedBytes + residentUnitBytes + untiedEmbeddingResidentBytes + windowBytes }
+  /// The smallest cap of any batch size (`Session.memoryPlan` sets it;
+  /// otherwise `minimumCap`).
+  public internal(set) var smallestCap: Int = 0
+
+  /// The smallest cap a plan with these buffers fits: fixed bytes and one
+  /// streamed unit.
+  public var minimumCap: Int {
+    var w = embeddingTouchBytes
+    for u in units { w = max(w, u.bytes) }
+    return fixedBytes + w
+  }
+
+  // MARK: - Making a plan
+
+  /// Plans the weights of `gguf` under `config`'s `ram_limit`, `paging`
+  /// and `prefetch_depth`.
+  /// - Parameters:
+  ///   - kvCacheBytes, bufferBytes: the session's KV cache and forward
+  ///     buffers (`KVCache.byteCount`, `ForwardState.bufferBytes`).
+  ///   - maxBatch: tokens per forward pass (embedding rows touched at once).
+  /// - Throws: `.resourceLimit` when nothing fits the cap (the message gives
+  ///   the smallest cap that works), or the weights do not fit with
+  ///   `paging: "off"`; `.format` when the file has no `token_embd.weight`.
+  public static func make(
+    gguf: GGUFFile, config: RuntimeConfig, kvCacheBytes: Int, bufferBytes: Int, maxBatch: Int
+  ) throws(EdgeLMError) -> MemoryPlan {
+    var plan = try layout(gguf: gguf, config: config, kvCacheBytes: kvCacheBytes,
+                          bufferBytes: bufferBytes, maxBatch: maxBatch)
+    try plan.decide()
+    return plan
+  }
+
+  /// The units and sizes, everything resident (no decision yet).
+  static func layout(
+    gguf: GGUFFile, config: RuntimeConfig, kvCacheBytes: Int, bufferBytes: Int, maxBatch: Int
+  ) throws(EdgeLMError) -> MemoryPlan {
+    let page = MappedFile.pageSize
+    func span(_ t: GGUFTensorInfo) -> (Int, Int) {
+      let start = gguf.dataOffset + t.offset
+      return (start, start + t.byteCount)
+    }
+    // Tensors by layer.
+    var layerSpans: [[(Int, Int)]] = []
+    var otherSpans: [(Int, Int)] = []
+    for t in gguf.tensors {
+      if let layer = layerIndex(t.name) {
+        while layerSpans.count <= layer { layerSpans.append([]) }
+        layerSpans[layer].append(span(t))
+      } else if t.name != "token_embd.weight" && t.name != "output.weight" {
+        otherSpans.append(span(t))
+      }
+    }
+    guard let embedding = gguf.tensor(named: "token_embd.weight") else {
+      throw EdgeLMError(.format, "tensor 'token_embd.weight' is missing")
+    }
+    let untiedOutput = gguf.tensor(named: "output.weight")
+    let output = untiedOutput ?? embedding
+    var units: [WeightUnit] = []
+    var largestLayer = 0
+    for (i, spans) in layerSpans.enumerated() {
+      let ranges = pageRanges(spans, page: page)
+      let bytes = ranges.reduce(0) { $0 + $1.count }
+      largestLayer = max(largestLayer, bytes)
+      units.append(WeightUnit(kind: .layer(i), ranges: ranges, bytes: bytes, resident: true))
+    }
+    // Output chunks of about one layer's size (at least 64 rows).
+    let rows = output.rowCount
+    let rowBytes = max(1, output.rowBytes)
+    let target = max(largestLayer, 256 * 1024)
+    let rowsPerChunk = min(rows, max(64, target / rowBytes))
+    var r0 = 0
+    var chunk = 0
+    let (outStart, _) = span(output)
+    while r0 < rows {
+      let r1 = min(rows, r0 + rowsPerChunk)
+      let ranges = pageRanges([(outStart + r0 * rowBytes, outStart + r1 * rowBytes)], page: page)
+      units.append(WeightUnit(kind: .outputChunk(chunk, rows: r0..<r1), ranges: ranges,
+                              bytes: ranges.reduce(0) { $0 + $1.count }, resident: true))
+      r0 = r1
+      chunk += 1
+    }
+    let embeddingRanges = pageRanges([span(embedding)], page: page)
+    let embeddingBytes = embeddingRanges.reduce(0) { $0 + $1.count }
+    let rowPages = (embedding.rowBytes + page - 1) / page + 1
+    let touch = min(embeddingBytes, maxBatch * rowPages * page)
+    return MemoryPlan(
+      cap: config.ramLimit, mode: config.paging, prefetchDepth: config.prefetchDepth, maxBatch: maxBatch,
+      units: units, layerCount: layerSpans.count, outputTensor: output.name,
+      outputTied: untiedOutput == nil, embeddingRanges: embeddingRanges, embeddingResident: true,
+      embeddingTouchBytes: touch,
+      otherWeightBytes: pageRanges(otherSpans, page: page).reduce(0) { $0 + $1.count },
+      modelHeapBytes: modelHeapEstimate(gguf), kvCacheBytes: kvCacheBytes, bufferBytes: bufferBytes,
+      headerBytes: (gguf.dataOffset + page - 1) / page * page,
+      runtimeBytes: rows * 16 + 1 << 20)
+  }
+
+  /// Chooses resident and streamed units.
+  mutating func decide() throws(EdgeLMError) {
+    let all = fixedBytes + residentUnitBytes + untiedEmbeddingResidentBytes
+    if mode == .off || (mode == .auto && (cap == 0 || all <= cap)) {
+      if cap > 0 && all > cap {
+        throw EdgeLMError(.resourceLimit, "ram_limit \(cap) bytes (\(MemoryPlan.mib(cap))) is below the \(all) bytes (\(MemoryPlan.mib(all))) this model and session need with paging \"off\"; allow paging (\"auto\") to stream layers, or raise the cap")
+      }
+      return
+    }
+    // Streaming: start from everything streamed, then keep units resident in
+    // use order while they fit beside the window.
+    for i in units.indices { units[i].resident = false }
+    embeddingResident = false
+    let minimum = minimumCap
+    if cap > 0 && cap < minimum {
+      throw EdgeLMError(.resourceLimit, "ram_limit \(cap) bytes (\(MemoryPlan.mib(cap))) is below the minimum of \(minimum) bytes (\(MemoryPlan.mib(minimum))) for this model and session: model heap \(MemoryPlan.mib(modelHeapBytes)) + KV cache \(MemoryPlan.mib(kvCacheBytes)) + buffers \(MemoryPlan.mib(bufferBytes)) + small tensors \(MemoryPlan.mib(otherWeightBytes)) + sampler and margin \(MemoryPlan.mib(runtimeBytes)) + one streamed unit \(MemoryPlan.mib(minimum - fixedBytes)); the smallest cap that works is \(minimum) bytes")
+    }
+    if mode == .always || cap == 0 { return }
+    var room = cap - fixedBytes - windowBytes
+    for i in units.indices where units[i].bytes <= room {
+      units[i].resident = true
+      room -= units[i].bytes
+    }
+    if outputTied {
+      embeddingResident = !units.contains { if case .outputChunk = $0.kind { return !$0.resident } else { return false } }
+    } else {
+      let bytes = embeddingRanges.reduce(0) { $0 + $1.count }
+      if bytes <= room { embeddingResident = true }
+    }
+  }
+
+  // MARK: - Helpers
+
+  /// N of a tensor named `blk.N.<rest>`, else nil.
+  static func layerIndex(_ name: String) -> Int? {
+    var bytes = Array(name.utf8)[...]
+    guard bytes.count > 4, bytes.starts(with: Array("blk.".utf8)) else { return nil }
+    bytes = bytes.dropFirst(4)
+    var n = 0
+    var digits = 0
+    while let c = bytes.first, c >= 48, c <= 57 {
+      n = n * 10 + Int(c - 48)
+      digits += 1
+      bytes = bytes.dropFirst()
+      if digits > 6 { return nil }
+    }
+    guard digits > 0, bytes.first == 46 else { return nil }
+    return n
+  }
+
+  /// Byte spans widened to whole pages, sorted and merged.
+  static func pageRanges(_ spans: [(Int, Int)], page: Int) -> [FileRange] {
+    let sorted = spans.filter { $0.1 > $0.0 }.sorted { $0.0 < $1.0 }
+    var out: [FileRange] = []
+    for (s, e) in sorted {
+      let start = s / page * page
+      let end = (e + page - 1) / page * page
+      if let last = out.last, start <= last.offset + last.count {
+        let newEnd = max(end, last.offset + last.count)
+        out[out.count - 1] = FileRange(offset: last.offset, count: newEnd - last.offset)
+      } else {
+        out.append(FileRange(offset: start, count: end - start))
+      }
+    }
+    return out
+  }
+
+  /// The heap a loaded model holds, estimated from its metadata arrays (the
+  /// tokenizer's vocabulary and merges dominate): the parsed copies in
+  /// `GGUFFile.metadata` plus the tokenizer's tables. Calibrated on
+  /// SmolLM2 (147204 array elements: peak RSS of loading it, less the
+  /// header pages and the process before, measured 10.7 MB in the
+  /// Embedded build and 12.0 MB in the normal one; this gives 12.4 MB).
+  static func modelHeapEstimate(_ gguf: GGUFFile) -> Int {
+    var elements = 0
+    var stringBytes = 0
+    for entry in gguf.metadata {
+      if case .array(let a) = entry.value {
+        elements += a.values.count
+        for v in a.values {
+          if case .string(let s) = v { stringBytes += s.count }
+        }
+      }
+    }
+    return 256 * 1024 + elements * 72 + stringBytes * 2
+  }
+
+  static func mib(_ bytes: Int) -> String { Format.fixed(Double(bytes) / 1048576, 2) + " MiB" }
+
+  // MARK: - Report
+
+  /// A human-readable plan (`edgelm info --ram-limit X`).
+  public func describe() -> String {
+    var out = "memory plan: ram_limit " + (cap == 0 ? "none" : "\(MemoryPlan.mib(cap)) (\(cap) bytes)")
+    out += ", paging \(mode.name), prefetch depth \(prefetchDepth)\n"
+    out += "  batch \(maxBatch) tokens; model heap (estimate) \(MemoryPlan.mib(modelHeapBytes)), KV cache \(MemoryPlan.mib(kvCacheBytes)), buffers \(MemoryPlan.mib(bufferBytes)), small tensors \(MemoryPlan.mib(otherWeightBytes)), sampler and margin \(MemoryPlan.mib(runtimeBytes))\n"
+    var residentLayers: [Int] = []
+    var streamedLayers: [Int] = []
+    var chunks = 0
+    var residentChunks = 0
+    for u in units {
+      switch u.kind {
+      case .layer(let i): if u.resident { residentLayers.append(i) } else { streamedLayers.append(i) }
+      case .outputChunk:
+        chunks += 1
+        if u.resident { residentChunks += 1 }
+      }
+    }
+    out += "  layers: \(units.count - chunks), resident \(MemoryPlan.ranges(residentLayers)), streamed \(MemoryPlan.ranges(streamedLayers))\n"
+    out += "  output (\(outputTensor)\(outputTied ? ", tied to the embedding" : "")): \(chunks) chunks, \(residentChunks) resident\n"
+    out += "  embedding: " + (embeddingResident ? "resident" : "rows mapped per batch (at most \(MemoryPlan.mib(embeddingTouchBytes))) and released") + "\n"
+    out += "  resident weights \(MemoryPlan.mib(residentUnitBytes + untiedEmbeddingResidentBytes)), streamed per token \(MemoryPlan.mib(streamedUnitBytes)), window \(MemoryPlan.mib(windowBytes))\n"
+    let smallest = smallestCap > 0 ? smallestCap : minimumCap
+    out += "  planned peak \(MemoryPlan.mib(plannedPeakBytes)) above the process baseline; minimum cap \(MemoryPlan.mib(minimumCap)) at batch \(maxBatch), \(MemoryPlan.mib(smallest)) (\(smallest) bytes) at batch 1\n"
+    return out
+  }
+
+  static func ranges(_ xs: [Int]) -> String {
+    if xs.isEmpty { return "none" }
+    var parts: [String] = []
+    var i = 0
+    while i < xs.count {
+      var j = i
+      while j + 1 < xs.count && xs[j + 1] == xs[j] + 1 { j += 1 }
+      parts.append(i == j ? "\(xs[i])" : "\(xs[i])-\(xs[j])")
+      i = j + 1
+    }
+    return parts.joined(separator: ",")
+  }
+}

@@ -1,0 +1,186 @@
+// The RAM cap: the memory plan (units from tensor names, resident/streamed
+// choice, the minimum cap), streamed generation equal to resident
+// generation, and the config keys. Peak RSS and the thread budget are
+// per-process facts, checked on the CLI in fresh processes by
+// Tests/paging/run.sh.
+
+import Foundation
+import Testing
+@testable import EdgeLM
+
+@Suite struct PagingTests {
+  static let model: Model = try! Model(path: TestPaths.model(TestPaths.smollm2Name))
+  static var fileSize: Int { model.gguf.fileSize }
+
+  static func config(cap: Int, paging: PagingMode = .auto, threads: Int = 1) -> RuntimeConfig {
+    var c = RuntimeConfig()
+    c.ramLimit = cap
+    c.paging = paging
+    c.contextLength = 256
+    c.threads = threads
+    c.sampling.temperature = 0
+    return c
+  }
+
+  static func greedy(_ config: RuntimeConfig, tokens n: Int = 24) throws -> ([Int32], Session) {
+    let session = try Session.create(model: model, config: config)
+    let prompt = try session.promptTokens(
+      Array("<|im_start|>user\nWrite a short poem about a robot learning to paint.<|im_end|>\n<|im_start|>assistant\n".utf8),
+      addSpecial: true)
+    var sampler = Sampler(config.sampling)
+    var out: [Int32] = []
+    _ = try session.generate(prompt: prompt, maxTokens: n, sampler: &sampler) { _, token in
+      if token >= 0 { out.append(token) }
+      return true
+    }
+    return (out, session)
+  }
+
+  @Test func unitsCoverEveryTensorOnWholePages() throws {
+    let plan = try Session.memoryPlan(model: Self.model, config: Self.config(cap: 0))
+    let page = MappedFile.pageSize
+    #expect(plan.layerCount == 30)
+    #expect(plan.outputTied && plan.outputTensor == "token_embd.weight")
+    #expect(!plan.isStreaming)
+    var rows = 0
+    for (i, u) in plan.units.enumerated() {
+      for r in u.ranges { #expect(r.offset % page == 0 && r.count % page == 0 && r.count > 0) }
+      #expect(u.bytes == u.ranges.reduce(0) { $0 + $1.count })
+      if i < 30 { #expect(u.kind == .layer(i)) }
+      if case .outputChunk(_, let chunkRows) = u.kind {
+        #expect(chunkRows.lowerBound == rows)
+        rows = chunkRows.upperBound
+      }
+    }
+    #expect(rows == Self.model.config.vocabSize)
+    // Every byte of every blk.N tensor is inside layer N's ranges.
+    let g = Self.model.gguf
+    for t in g.tensors {
+      guard let layer = MemoryPlan.layerIndex(t.name) else { continue }
+      let start = g.dataOffset + t.offset
+      let inside = plan.units[layer].ranges.contains { $0.offset <= start && start + t.byteCount <= $0.offset + $0.count }
+      #expect(inside, "\(t.name)")
+    }
+  }
+
+  @Test func layerIndexReadsOnlyBlkNames() {
+    #expect(MemoryPlan.layerIndex("blk.0.attn_q.weight") == 0)
+    #expect(MemoryPlan.layerIndex("blk.17.ffn_up.weight") == 17)
+    #expect(MemoryPlan.layerIndex("blk.x.attn_q.weight") == nil)
+    #expect(MemoryPlan.layerIndex("blk.3") == nil)
+    #expect(MemoryPlan.layerIndex("token_embd.weight") == nil)
+    #expect(MemoryPlan.layerIndex("blk.12345678.a") == nil)
+  }
+
+  @Test(arguments: [100, 50, 25])
+  func planFitsTheCap(percent: Int) throws {
+    let cap = Self.fileSize * percent / 100
+    let plan = try Session.memoryPlan(model: Self.model, config: Self.config(cap: cap))
+    #expect(plan.isStreaming)
+    #expect(plan.plannedPeakBytes <= cap)
+    #expect(plan.minimumCap <= cap)
+    #expect(plan.describe().contains("streamed"))
+  }
+
+  @Test func smallerCapsStreamMore() throws {
+    var last = -1
+    for percent in [100, 50, 25] {
+      let plan = try Session.memoryPlan(model: Self.model, config: Self.config(cap: Self.fileSize * percent / 100))
+      #expect(plan.streamedUnitBytes > last)
+      last = plan.streamedUnitBytes
+    }
+  }
+
+  @Test func belowTheMinimumFailsNamingTheMinimum() throws {
+    var minimum = 0
+    do {
+      _ = try Session.create(model: Self.model, config: Self.config(cap: 4 << 20))
+      Issue.record("a 4 MiB cap was accepted")
+    } catch {
+      #expect(error.status == .resourceLimit)
+      #expect(error.message.hasPrefix("config: ram_limit 4194304 bytes"))
+      let marker = "the smallest cap that works is "
+      let range = try #require(error.message.range(of: marker))
+      minimum = Int(error.message[range.upperBound...].prefix { $0.isNumber }) ?? 0
+    }
+    #expect(minimum > 4 << 20)
+    // The stated minimum works; one byte less does not.
+    _ = try Session.create(model: Self.model, config: Self.config(cap: minimum))
+    #expect(throws: EdgeLMError.self) { try Session.create(model: Self.model, config: Self.config(cap: minimum - 1)) }
+  }
+
+  @Test func pagingOffRefusesACapBelowTheModel() throws {
+    do {
+      _ = try Session.create(model: Self.model, config: Self.config(cap: Self.fileSize / 2, paging: .off))
+      Issue.record("paging off under a 50% cap was accepted")
+    } catch {
+      #expect(error.status == .resourceLimit)
+      #expect(error.message.contains("paging \"off\""))
+    }
+    let plan = try Session.memoryPlan(model: Self.model, config: Self.config(cap: 0, paging: .off))
+    #expect(!plan.isStreaming)
+  }
+
+  @Test func streamedGreedyEqualsResident() throws {
+    let (reference, _) = try Self.greedy(Self.config(cap: 0))
+    #expect(reference.count == 24)
+    for percent in [100, 50, 25] {
+      let (tokens, session) = try Self.greedy(Self.config(cap: Self.fileSize * percent / 100))
+      #expect(tokens == reference, "cap \(percent)%")
+      #expect(session.pagingStats.unitsMapped > 0)
+      #expect(session.pagingStats.mappedBytes > 0)
+    }
+  }
+
+  @Test func alwaysStreamsEverythingAndStillMatches() throws {
+    let (reference, _) = try Self.greedy(Self.config(cap: 0), tokens: 12)
+    let (tokens, session) = try Self.greedy(Self.config(cap: 0, paging: .always, threads: 2), tokens: 12)
+    #expect(tokens == reference)
+    let plan = try #require(session.plan)
+    #expect(plan.residentUnitBytes == 0 && !plan.embeddingResident)
+    // Every streamed unit mapped once per forward pass with logits.
+    #expect(session.pagingStats.unitsMapped >= 12 * plan.units.count)
+  }
+
+  @Test func allLogitsMatchWhenTheOutputIsStreamed() throws {
+    let tokens: [Int32] = [1, 504, 3458, 282, 4649, 314]
+    let resident = try Session.create(model: Self.model, config: Self.config(cap: 0))
+    let a = Array(UnsafeBufferPointer(start: try resident.evaluate(tokens, logits: .all), count: tokens.count * resident.vocabSize))
+    let streamed = try Session.create(model: Self.model, config: Self.config(cap: 0, paging: .always))
+    let b = Array(UnsafeBufferPointer(start: try streamed.evaluate(tokens, logits: .all), count: tokens.count * streamed.vocabSize))
+    #expect(a == b)
+  }
+
+  @Test func configKeys() throws {
+    let c = try RuntimeConfig.parse(Array(#"{"paging": "always", "prefetch_depth": 0}"#.utf8))
+    #expect(c.paging == .always && c.prefetchDepth == 0)
+    #expect(RuntimeConfig().prefetchDepth == 2)
+    for (json, message) in [
+      (#"{"prefetch_depth": 65}"#, "prefetch_depth"),
+      (#"{"prefetch_depth": -1}"#, "prefetch_depth"),
+      (#"{"prefetch_depth": 1.5}"#, "prefetch_depth"),
+      (#"{"prefetch_depth": "2"}"#, "prefetch_depth"),
+      (#"{"paging": "sometimes"}"#, "paging"),
+    ] {
+      do {
+        _ = try RuntimeConfig.parse(Array(json.utf8))
+        Issue.record("accepted \(json)")
+      } catch {
+        #expect(error.status == .config && error.message.contains(message), "\(error.message)")
+      }
+    }
+  }
+
+  @Test func populateAndReleaseKeepTheBytes() throws {
+    let file = try MappedFile.open(path: TestPaths.model(TestPaths.smollm2Name))
+    let expected = Array(file.bytes[1_000_000..<1_100_000])
+    file.populate(offset: 1_000_000, count: 100_000)
+    #expect(Array(file.bytes[1_000_000..<1_100_000]) == expected)
+    file.release(offset: 1_000_000, count: 100_000)
+    file.willNeed(offset: 1_000_000, count: 100_000)
+    #expect(Array(file.bytes[1_000_000..<1_100_000]) == expected)
+    // Out-of-range requests are ignored, not trapped on.
+    file.populate(offset: file.size + 10, count: 5)
+    file.release(offset: -5, count: 10)
+  }
+}
