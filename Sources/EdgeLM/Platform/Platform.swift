@@ -76,6 +76,16 @@ public final class MappedFile {
     edgelm_sys_madvise_willneed(UnsafeMutableRawPointer(mutating: base + start), count + (offset - start))
   }
 
+  /// Releases the pages of `offset..<offset+count` from this process's
+  /// resident set (MADV_DONTNEED; the file is read again if touched).
+  public func dontNeed(offset: Int, count: Int) {
+    guard let base, count > 0, offset >= 0, offset < size else { return }
+    let page = 4096
+    let start = offset & ~(page - 1)
+    let end = min(size, offset + count) & ~(page - 1)  // whole pages only
+    if end > start { _ = edgelm_sys_madvise_dontneed(UnsafeMutableRawPointer(mutating: base + start), end - start) }
+  }
+
   /// Drops the file from the page cache (for cold-start measurements).
   public func evictFromPageCache() { _ = edgelm_sys_fadvise_dontneed(fd) }
 }

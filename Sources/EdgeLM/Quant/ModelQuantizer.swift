@@ -127,6 +127,11 @@ public enum ModelQuantizer {
     let scratch = try AlignedBuffer<Float>.allocate(count: max(1, maxRow) * pool.threadCount)
     var chunk: AlignedBuffer<UInt8>? = nil
 
+    // Input pages already processed leave the resident set, so peak RSS
+    // stays near one tensor rather than the whole mapped input.
+    func release(_ info: GGUFTensorInfo, _ start: Int, _ count: Int) {
+      file.mapping?.dontNeed(offset: file.dataOffset + info.offset + start, count: count)
+    }
     for (index, p) in plan.enumerated() {
       let info = file.tensors[index]
       let source = file.tensorData(info)
@@ -141,6 +146,7 @@ public enum ModelQuantizer {
         while offset < info.byteCount {
           let n = min(info.byteCount - offset, 4 * chunkBytes)
           try writer.append(UnsafeRawBufferPointer(start: source + offset, count: n))
+          release(info, offset, n)
           offset += n
           report(done + offset, offset == info.byteCount)
         }
@@ -172,6 +178,7 @@ public enum ModelQuantizer {
           }
         }
         try writer.append(UnsafeRawBufferPointer(start: out, count: n * outRow))
+        release(info, first * inRow, n * inRow)
         row += n
         report(done + row * inRow, row == rows)
       }
