@@ -17,6 +17,9 @@ enum CLI {
       perplexity -m MODEL -f FILE [-c CTX] [-t T] [-b B]
       bench      -m MODEL [-t T] [-p 128] [-n 64] [-r 5] [--json] [--ram-limit SIZE] [--paging P]
       info       -m MODEL [-c CTX] [-t T] [--ram-limit SIZE] [--paging P]   (prints the memory plan)
+      quantize   IN.gguf OUT.gguf TYPE [-t T] [--pure]
+                 TYPE: Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 F16 BF16 F32 Q2_K Q3_K_S Q3_K_M Q3_K_L
+                 Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (any case; Q3_K/Q4_K/Q5_K = the _M mix)
 
     """
 
@@ -38,6 +41,7 @@ enum CLI {
       case "perplexity": try PerplexityCommand.run(options)
       case "bench": try BenchCommand.run(options)
       case "info": try InfoCommand.run(options)
+      case "quantize": try QuantizeCommand.run(options)
       default:
         Console.error("error: unknown command '\(command)'\n" + usage)
         return 2

@@ -24,6 +24,10 @@ struct Options {
   var system: String? = nil
   /// `--chat-template NAME`: overrides the model's own chat template.
   var chatTemplate: String? = nil
+  /// `quantize IN OUT TYPE`: the positional arguments.
+  var positional: [String] = []
+  /// `quantize --pure`: every converted tensor gets the target's type.
+  var pure = false
 
   init(_ args: ArraySlice<String>, command: String) throws(EdgeLMError) {
     var i = args.startIndex
@@ -85,7 +89,12 @@ struct Options {
         throw EdgeLMError(.unsupported, "option \(a) is not implemented in this build")
       case "--no-bos": noBOS = true
       case "--json": json = true
+      case "--pure" where command == "quantize": pure = true
       default:
+        if command == "quantize" && (!a.hasPrefix("-") || a == "-") {
+          positional.append(a)
+          break
+        }
         if a.hasPrefix("-") { throw UsageError("unknown option '\(a)' for '\(command)'") }
         throw UsageError("unexpected argument '\(a)' for '\(command)'")
       }

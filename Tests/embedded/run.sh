@@ -101,5 +101,31 @@ if [ -n "$example" ]; then
   check "bundled firmware_example == edgelm run" "$want" "$got"
 fi
 
+# 5. quantize: SmolLM2 to Q8_0 (what llama.cpp loaded in
+#    Tests/Fixtures/make_quantize_fixtures.py), then greedy text from it equals
+#    llama.cpp's on that file; a bad type fails with "error:" and no output.
+qfixture=$root/Tests/Fixtures/quantize_tool.json
+if "${runner[@]}" "$dir/edgelm" quantize "$model" "$work/q8.gguf" q8_0 -t "$threads" 2> "$work/quantize.err"; then
+  check "quantize q8_0 exits 0" ok ok
+else
+  check "quantize q8_0 exits 0" ok "failed: $(cat "$work/quantize.err")"
+fi
+python3 - "$qfixture" "$work" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["llama_cpp_load"]
+open(f"{sys.argv[2]}/qprompt.txt", "w").write(c["prompt"])
+open(f"{sys.argv[2]}/qtext.txt", "w").write(c["files"]["Q8_0"]["greedy_text"] + "\n")
+PY
+"${runner[@]}" "$dir/edgelm" run -m "$work/q8.gguf" -f "$work/qprompt.txt" -n 8 --temp 0 -t "$threads" \
+  > "$work/qout.txt" 2>/dev/null || true
+check "greedy 8 tokens from our q8_0 == llama.cpp's on it" "$(od -c "$work/qtext.txt")" "$(od -c "$work/qout.txt")"
+if "${runner[@]}" "$dir/edgelm" quantize "$model" "$work/bad.gguf" q4_9 2> "$work/bad.err"; then
+  check "quantize with a bad type fails" nonzero 0
+else
+  check "quantize with a bad type fails" nonzero nonzero
+fi
+check "bad type: error message" "yes" "$(grep -q '^error: unsupported quantization type' "$work/bad.err" && echo yes || echo no)"
+check "bad type: no output file" "no" "$([ -e "$work/bad.gguf" ] || [ -e "$work/bad.gguf.tmp" ] && echo yes || echo no)"
+
 echo "$target: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -26,6 +26,9 @@ static inline int edgelm_sys_open_ro(const char *path) { return open(path, O_RDO
 static inline int edgelm_sys_open_wr(const char *path) {
   return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
+/* close(2) and rename(2), for types that have their own close() method. */
+static inline int edgelm_sys_close(int fd) { return close(fd); }
+static inline int edgelm_sys_rename(const char *from, const char *to) { return rename(from, to); }
 static inline int edgelm_sys_errno(void) { return errno; }
 static inline int edgelm_sys_is_map_failed(const void *p) { return p == MAP_FAILED; }
 
@@ -89,6 +92,14 @@ static inline int64_t edgelm_sys_regular_file_size(const char *path) {
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
   return (int64_t)st.st_size;
+}
+
+/* 1 if `a` and `b` name the same existing file (same device and inode),
+ * 0 otherwise (including when either cannot be stat'ed). */
+static inline int edgelm_sys_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* The per-thread last-error message behind edgelm_last_error() (shim.c):

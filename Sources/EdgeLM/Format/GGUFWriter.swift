@@ -1,5 +1,7 @@
-// GGUF writer: builds a v3 file (layout in GGUFReader.swift) in memory from
-// metadata and tensors. Used by `edgelm quantize` and by tests.
+// GGUF writer: builds a v3 file (layout in GGUFReader.swift) from metadata
+// and tensors, either in memory (`serialize`, `write(to:)`) or streamed to a
+// file tensor by tensor (`declareTensor` + `GGUFStreamWriter`, so peak
+// memory stays around one tensor). Used by `edgelm quantize` and by tests.
 
 /// Collects metadata and tensors and serializes them as a GGUF v3 file.
 ///
@@ -12,7 +14,10 @@ public struct GGUFWriter {
     var name: String
     var type: GGMLType
     var dims: [Int]
+    /// The bytes, or empty for a tensor declared to be streamed later.
     var data: [UInt8]
+    /// Bytes of data (`data.count` for added tensors).
+    var byteCount: Int
   }
 
   /// Alignment of the tensor data section and of each tensor's data.
@@ -67,6 +72,31 @@ public struct GGUFWriter {
   ///   than 4 dimensions, a dimension below 1, a row length that is not a
   ///   whole number of blocks, or a `data` size that does not match.
   public mutating func addTensor(name: String, type: GGMLType, dims: [Int], data: [UInt8]) throws(EdgeLMError) {
+    let expected = try checkTensor(name: name, type: type, dims: dims)
+    guard data.count == expected else {
+      throw EdgeLMError(.invalidArgument, "GGUF writer: tensor '\(name)' (\(type.name)) needs \(expected) bytes of data, got \(data.count)")
+    }
+    tensorNames[name] = tensors.count
+    tensors.append(PendingTensor(name: name, type: type, dims: dims, data: data, byteCount: expected))
+  }
+
+  /// Declares a tensor whose data is written later, in order, through a
+  /// `GGUFStreamWriter` (`serialize()` writes zeros for it). Same checks as
+  /// `addTensor`.
+  /// - Returns: the tensor's data size in bytes.
+  @discardableResult
+  public mutating func declareTensor(name: String, type: GGMLType, dims: [Int]) throws(EdgeLMError) -> Int {
+    let expected = try checkTensor(name: name, type: type, dims: dims)
+    tensorNames[name] = tensors.count
+    tensors.append(PendingTensor(name: name, type: type, dims: dims, data: [], byteCount: expected))
+    return expected
+  }
+
+  /// Data bytes of each tensor, in the order added or declared.
+  public var tensorByteCounts: [Int] { tensors.map { $0.byteCount } }
+
+  /// Validates a tensor description and returns its data size.
+  func checkTensor(name: String, type: GGMLType, dims: [Int]) throws(EdgeLMError) -> Int {
     guard !name.isEmpty else { throw EdgeLMError(.invalidArgument, "GGUF writer: empty tensor name") }
     guard tensorNames[name] == nil else {
       throw EdgeLMError(.invalidArgument, "GGUF writer: duplicate tensor '\(name)'")
@@ -83,11 +113,7 @@ public struct GGUFWriter {
     guard let expected = GGUFWriter.byteCount(type: type, dims: dims) else {
       throw EdgeLMError(.invalidArgument, "GGUF writer: tensor '\(name)' size overflows")
     }
-    guard data.count == expected else {
-      throw EdgeLMError(.invalidArgument, "GGUF writer: tensor '\(name)' (\(type.name)) needs \(expected) bytes of data, got \(data.count)")
-    }
-    tensorNames[name] = tensors.count
-    tensors.append(PendingTensor(name: name, type: type, dims: dims, data: data))
+    return expected
   }
 
   /// Bytes of a tensor of `type` with `dims` (ggml order), or nil if the row
@@ -105,17 +131,37 @@ public struct GGUFWriter {
     return total
   }
 
-  /// The complete file.
+  /// The complete file (declared tensors' data as zeros).
   public func serialize() -> [UInt8] {
+    var dataSize = 0
+    for t in tensors { dataSize += padded(t.byteCount) }
+    var out = GGUFByteSink()
+    out.bytes.reserveCapacity(4096 + dataSize)
+    appendHeader(to: &out)
+    for t in tensors {
+      if t.data.count == t.byteCount {
+        out.bytes.append(contentsOf: t.data)
+      } else {
+        out.bytes.append(contentsOf: repeatElement(0, count: t.byteCount))
+      }
+      out.pad(to: alignment)
+    }
+    return out.bytes
+  }
+
+  /// Everything before the first tensor's data: header, metadata, tensor
+  /// infos (offsets from the tensors' sizes) and the padding to the data.
+  public func headerBytes() -> [UInt8] {
+    var out = GGUFByteSink()
+    appendHeader(to: &out)
+    return out.bytes
+  }
+
+  func appendHeader(to out: inout GGUFByteSink) {
     var entries = metadata
     if alignment != GGUFLimits.defaultAlignment && keyIndex["general.alignment"] == nil {
       entries.append(GGUFMetadataEntry(key: "general.alignment", value: .uint32(UInt32(alignment))))
     }
-    var dataSize = 0
-    for t in tensors { dataSize += padded(t.data.count) }
-
-    var out = GGUFByteSink()
-    out.bytes.reserveCapacity(4096 + dataSize)
     out.bytes.append(contentsOf: [0x47, 0x47, 0x55, 0x46])  // "GGUF"
     out.u32(3)
     out.u64(UInt64(tensors.count))
@@ -132,14 +178,9 @@ public struct GGUFWriter {
       for d in t.dims { out.u64(UInt64(d)) }
       out.u32(t.type.rawValue)
       out.u64(UInt64(offset))
-      offset += padded(t.data.count)
+      offset += padded(t.byteCount)
     }
     out.pad(to: alignment)
-    for t in tensors {
-      out.bytes.append(contentsOf: t.data)
-      out.pad(to: alignment)
-    }
-    return out.bytes
   }
 
   /// Serializes to `path` (created or truncated).
@@ -176,6 +217,100 @@ public struct GGUFWriter {
       if let problem = check(v, depth: depth + 1) { return problem }
     }
     return nil
+  }
+}
+
+// MARK: - Streaming
+
+/// Writes a GGUF file whose layout a `GGUFWriter` describes, streaming each
+/// tensor's data in order (in as many pieces as the caller likes) so only
+/// the piece at hand is in memory. Padding between tensors is written here.
+///
+///     var layout = GGUFWriter(); layout.add(...); try layout.declareTensor(...)
+///     let out = try GGUFStreamWriter.create(path: p, layout: layout)
+///     try out.append(bytesOfTensor0)   // ... then tensor 1, ...
+///     try out.finish()
+public final class GGUFStreamWriter {
+  let file: OutputFile
+  let sizes: [Int]
+  let alignment: Int
+  /// Tensor being written and bytes of it written so far.
+  public private(set) var tensorIndex = 0
+  var writtenInTensor = 0
+  /// Padding source (at most alignment - 1 zeros).
+  let zeros: [UInt8]
+
+  private init(file: OutputFile, sizes: [Int], alignment: Int) {
+    self.file = file
+    self.sizes = sizes
+    self.alignment = alignment
+    self.zeros = [UInt8](repeating: 0, count: alignment)
+  }
+
+  /// Creates or truncates `path` and writes the header, metadata and
+  /// tensor infos of `layout` (its declared or added tensors, in order; an
+  /// added tensor's data is ignored: stream it like the others).
+  /// - Throws: `layout.pendingError`; `.io` if the file cannot be written.
+  public static func create(path: String, layout: GGUFWriter) throws(EdgeLMError) -> GGUFStreamWriter {
+    if let e = layout.pendingError { throw e }
+    let file = try OutputFile.create(path: path)
+    let writer = GGUFStreamWriter(file: file, sizes: layout.tensorByteCounts, alignment: layout.alignment)
+    try file.write(layout.headerBytes())
+    return writer
+  }
+
+  /// Bytes written to the file so far.
+  public var bytesWritten: Int { file.size }
+
+  /// Bytes still expected for the current tensor (0 when all are done).
+  public var remainingInTensor: Int {
+    tensorIndex < sizes.count ? sizes[tensorIndex] - writtenInTensor : 0
+  }
+
+  /// Appends the next `bytes` of the current tensor's data; after its last
+  /// byte the padding is written and the next tensor becomes current.
+  /// - Throws: `.invalidArgument` if `bytes` runs past the current tensor
+  ///   (or all tensors are complete); `.io` on a write error.
+  public func append(_ bytes: UnsafeRawBufferPointer) throws(EdgeLMError) {
+    guard bytes.count <= remainingInTensor else {
+      throw EdgeLMError(.invalidArgument, "GGUF stream writer: \(bytes.count) bytes for tensor \(tensorIndex), which has \(remainingInTensor) bytes left (\(sizes.count) tensors)")
+    }
+    try file.write(bytes)
+    writtenInTensor += bytes.count
+    if writtenInTensor == sizes[tensorIndex] {
+      let rem = file.size % alignment
+      if rem != 0 {
+        var failure: EdgeLMError?
+        zeros.withUnsafeBytes { z in
+          do throws(EdgeLMError) { try file.write(UnsafeRawBufferPointer(rebasing: z[0..<(alignment - rem)])) } catch { failure = error }
+        }
+        if let failure { throw failure }
+      }
+      tensorIndex += 1
+      writtenInTensor = 0
+    }
+  }
+
+  /// Appends `bytes` (see the buffer version).
+  public func append(_ bytes: [UInt8]) throws(EdgeLMError) {
+    var failure: EdgeLMError?
+    bytes.withUnsafeBytes { raw in
+      do throws(EdgeLMError) { try append(raw) } catch { failure = error }
+    }
+    if let failure { throw failure }
+  }
+
+  /// Closes the file.
+  /// - Returns: the file size.
+  /// - Throws: `.invalidArgument` if some tensor's data is missing; `.io`
+  ///   if closing fails.
+  @discardableResult
+  public func finish() throws(EdgeLMError) -> Int {
+    guard tensorIndex == sizes.count else {
+      throw EdgeLMError(.invalidArgument, "GGUF stream writer: finished after \(tensorIndex) of \(sizes.count) tensors")
+    }
+    try file.close()
+    return file.size
   }
 }
 

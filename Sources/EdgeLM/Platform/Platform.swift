@@ -168,6 +168,83 @@ public enum FileIO {
   }
 }
 
+// MARK: - Files written in pieces
+
+/// A file opened for writing (created or truncated), written sequentially;
+/// closed by `close()` or on deinit.
+public final class OutputFile {
+  public let path: String
+  private var fd: Int32
+  /// Bytes written so far.
+  public private(set) var size: Int = 0
+
+  private init(path: String, fd: Int32) {
+    self.path = path
+    self.fd = fd
+  }
+
+  /// Creates or truncates `path` for writing.
+  /// - Throws: `.io` naming the path and the OS reason.
+  public static func create(path: String) throws(EdgeLMError) -> OutputFile {
+    let fd = edgelm_sys_open_wr(path)
+    if fd < 0 { throw EdgeLMError(.io, errnoMessage("cannot create '\(path)'")) }
+    return OutputFile(path: path, fd: fd)
+  }
+
+  /// Appends `bytes`.
+  /// - Throws: `.io` naming the path (a full disk, a closed file).
+  public func write(_ bytes: UnsafeRawBufferPointer) throws(EdgeLMError) {
+    guard fd >= 0 else { throw EdgeLMError(.io, "cannot write '\(path)': the file is closed") }
+    if bytes.isEmpty { return }
+    try FileIO.writeFully(fd: fd, bytes, what: path)
+    size += bytes.count
+  }
+
+  /// Appends `bytes`.
+  public func write(_ bytes: [UInt8]) throws(EdgeLMError) {
+    var failure: EdgeLMError?
+    bytes.withUnsafeBytes { raw in
+      do throws(EdgeLMError) { try write(raw) } catch { failure = error }
+    }
+    if let failure { throw failure }
+  }
+
+  /// Closes the file; a failing close (a delayed write error) is reported.
+  public func close() throws(EdgeLMError) {
+    guard fd >= 0 else { return }
+    let rc = edgelm_sys_close(fd)
+    fd = -1
+    if rc != 0 { throw EdgeLMError(.io, errnoMessage("cannot close '\(path)'")) }
+  }
+
+  deinit { if fd >= 0 { _ = edgelm_sys_close(fd) } }
+}
+
+extension FileIO {
+  /// Renames `from` to `to`, replacing `to` atomically if it exists.
+  public static func rename(from: String, to: String) throws(EdgeLMError) {
+    if edgelm_sys_rename(from, to) != 0 {
+      throw EdgeLMError(.io, errnoMessage("cannot rename '\(from)' to '\(to)'"))
+    }
+  }
+
+  /// Deletes `path`; a missing file is not an error.
+  public static func remove(path: String) {
+    _ = unlink(path)
+  }
+
+  /// True if `a` and `b` name the same existing file (same device and inode).
+  public static func sameFile(_ a: String, _ b: String) -> Bool {
+    edgelm_sys_same_file(a, b) != 0
+  }
+
+  /// Size in bytes of the regular file at `path`, or nil.
+  public static func fileSize(path: String) -> Int? {
+    let n = edgelm_sys_regular_file_size(path)
+    return n < 0 ? nil : Int(n)
+  }
+}
+
 // MARK: - Console
 
 public enum Console {
