@@ -127,5 +127,46 @@ fi
 check "bad type: error message" "yes" "$(grep -q '^error: unsupported quantization type' "$work/bad.err" && echo yes || echo no)"
 check "bad type: no output file" "no" "$([ -e "$work/bad.gguf" ] || [ -e "$work/bad.gguf.tmp" ] && echo yes || echo no)"
 
+# 6. RAM cap (layer streaming) on this target: greedy text under caps of 50%
+#    and 25% of the file equals the uncapped text. (Peak RSS and the thread
+#    budget are checked on the host by Tests/paging/run.sh; under qemu-user
+#    VmHWM and the thread list include the emulator's own.)
+size=$(stat -c %s "$model")
+printf 'The capital of France is' > "$work/cap.txt"
+"${runner[@]}" "$dir/edgelm" run -m "$model" -f "$work/cap.txt" -n 12 --temp 0 -t "$threads" -c 256 \
+  > "$work/cap_full.txt" 2>/dev/null || true
+for percent in 50 25; do
+  "${runner[@]}" "$dir/edgelm" run -m "$model" -f "$work/cap.txt" -n 12 --temp 0 -t "$threads" -c 256 \
+    --ram-limit $((size * percent / 100)) > "$work/cap_$percent.txt" 2>/dev/null || true
+  check "ram_limit $percent%: greedy text == uncapped" "$(od -c "$work/cap_full.txt")" "$(od -c "$work/cap_$percent.txt")"
+done
+
+# 7. Gemma 3 270M Q4_K_M (gemma3, SentencePiece, K-quants): token ids of the
+#    generation fixture's prompts and llama.cpp's robust greedy prefixes.
+gemma=$model_dir/gemma-3-270m-q4_k_m.gguf
+python3 - "${fixture%/*}/generation_gemma3.json" "$work" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+short = [c for c in f["cases"] if not c.get("long")]
+# Four prompts to tokenize, and the first one where llama.cpp is sure for at
+# least 4 steps (Gemma's near-ties are many: most prompts have none).
+cases = short[:3] + [max(short, key=lambda c: c["robust_steps"])]
+for i, c in enumerate(cases):
+    open(f"{sys.argv[2]}/g{i}.txt", "w").write(c["prompt"])
+    open(f"{sys.argv[2]}/g{i}.ids", "w").write(str(c["prompt_tokens"]))
+    open(f"{sys.argv[2]}/g{i}.steps", "w").write(str(c["robust_steps"]))
+    open(f"{sys.argv[2]}/g{i}.want", "w").write(c["robust_text"] + "\n")  # run ends with a newline
+PY
+for i in 0 1 2 3; do
+  got=$("${runner[@]}" "$dir/edgelm" tokenize -m "$gemma" -f "$work/g$i.txt")
+  check "gemma3 tokenize prompt $i" "$(cat "$work/g$i.ids")" "$got"
+  steps=$(cat "$work/g$i.steps")
+  if [ "$steps" -ge 4 ]; then
+    "${runner[@]}" "$dir/edgelm" run -m "$gemma" -f "$work/g$i.txt" -n "$steps" --temp 0 -t "$threads" -c 256 \
+      > "$work/g$i.out" 2>/dev/null || true
+    check "gemma3 greedy prompt $i ($steps robust steps)" "$(od -c "$work/g$i.want")" "$(od -c "$work/g$i.out")"
+  fi
+done
+
 echo "$target: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
