@@ -54,20 +54,6 @@ enum ChatFixture {
   }
 
   static func show(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self).debugDescription }
-
-  /// Whether a tokenizer for the Gemma 3 vocabulary (SentencePiece) exists
-  /// in this build; the Gemma token id test runs as soon as it does.
-  static var gemmaTokenizerAvailable: Bool {
-    do {
-      let file = try GGUFFile.open(path: TestPaths.model(TestPaths.gemma3Name))
-      _ = try Tokenizer(vocabulary: Vocabulary(gguf: file))
-      return true
-    } catch let error as EdgeLMError where error.status == .unsupported {
-      return false
-    } catch {
-      return true  // any other failure: run the test and let it report
-    }
-  }
 }
 
 @Suite struct ChatTemplateTests {
@@ -108,9 +94,7 @@ enum ChatFixture {
     }
   }
 
-  /// Runs once the SentencePiece tokenizer (Gemma) is in the build.
-  @Test(.enabled(if: ChatFixture.gemmaTokenizerAvailable, "needs the SentencePiece tokenizer for Gemma"))
-  func gemmaTokenIDsEqualLlamaCpp() throws {
+  @Test func gemmaTokenIDsEqualLlamaCpp() throws {
     let fixture = try ChatFixture.model("gemma3")
     let file = try GGUFFile.open(path: TestPaths.model(TestPaths.gemma3Name))
     let tokenizer = try Tokenizer(vocabulary: Vocabulary(gguf: file))
