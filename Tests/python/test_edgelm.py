@@ -147,6 +147,20 @@ def test_chat_apply_named_template(model):
         assert model.chat_apply(pairs, c["add_assistant"], template="gemma") == c["formatted"], c["name"]
 
 
+def test_chat_apply_gemma3_model(model):
+    """Gemma 3 270M itself (SentencePiece, no template in the file): llama.cpp's
+    "gemma" template text and its prompt token ids for every fixture case."""
+    gemma = os.path.join(os.path.dirname(MODEL), "gemma-3-270m-q4_k_m.gguf")
+    cases = chat_fixture("gemma3")
+    with edgelm.Model(gemma) as g:
+        with pytest.raises(edgelm.EdgeLMError):
+            g.chat_apply([("user", "hi")])  # the base model's file has no chat template
+        for c in cases:
+            text = g.chat_apply(c["messages"], add_assistant=c["add_assistant"], template="gemma")
+            assert text == c["formatted"], (c["name"], c["add_assistant"])
+            assert g.tokenize(text) == c["token_ids"], (c["name"], c["add_assistant"])
+
+
 def test_chat_apply_errors(model):
     with pytest.raises(edgelm.EdgeLMError) as e:
         model.chat_apply([("user", "a"), ("tool", "b")])
