@@ -16,21 +16,36 @@ public enum Activations {
   /// backend computes it: gelu with the tanh approximation, evaluated on
   /// the input rounded to Float16 and rounded to Float16 again (ggml's
   /// 64K-entry table), 0 below -10 and the identity above 10.
+  /// The Float16 table below gives bit for bit what evaluating gelu would.
   @inline(__always)
   public static func geglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count {
-      let x = gate[i]
-      let g: Float
-      if x <= -10 {
-        g = 0
-      } else if x >= 10 {
-        g = x
-      } else {
-        g = Float(Float16(gelu(Float(Float16(x)))))
+    geluHalfTable.withUnsafeBufferPointer { table in
+      let t = table.baseAddress!
+      for i in 0..<count {
+        let x = gate[i]
+        let g: Float
+        if x <= -10 {
+          g = 0
+        } else if x >= 10 {
+          g = x
+        } else {
+          g = Float(Float16(bitPattern: t[Int(Float16(x).bitPattern)]))
+        }
+        gate[i] = g * up[i]
       }
-      gate[i] = g * up[i]
     }
   }
+
+  /// (65536) `Float16(gelu(Float(h))).bitPattern` for every Float16 bit
+  /// pattern h, as ggml's table: built once, on first use (thread-safe
+  /// lazy initialisation of a static), 128 KiB.
+  static let geluHalfTable: [UInt16] = {
+    var table = [UInt16](repeating: 0, count: 1 << 16)
+    for h in 0..<(1 << 16) {
+      table[h] = Float16(gelu(Float(Float16(bitPattern: UInt16(h))))).bitPattern
+    }
+    return table
+  }()
 
   /// gelu with ggml's tanh approximation.
   @inline(__always)

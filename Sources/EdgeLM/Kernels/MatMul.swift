@@ -118,12 +118,10 @@ public enum MatMul {
         let r0 = tile * rowTile
         let n = min(rowTile, rows - r0)
         let w = weight.data + r0 * weight.rowStride
-        for t in 0..<batch {
-          QuantKernels.dotRowsPrepared(
-            type, weights: w, rowStride: weight.rowStride, rows: n,
-            prepared: prepared + t * stride, cols: cols,
-            out: output + t * outputStride + r0)
-        }
+        QuantKernels.dotRowsPreparedBatch(
+          type, weights: w, rowStride: weight.rowStride, rows: n,
+          prepared: prepared, preparedStride: stride, batch: batch, cols: cols,
+          out: output + r0, outStride: outputStride)
       }
     }
   }

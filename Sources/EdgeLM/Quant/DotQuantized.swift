@@ -282,6 +282,137 @@ enum QuantDot {
     return reduce(acc0 + acc1) + (hasMin ? reduce(mins) : 0)
   }
 
+  /// `rowPairs` for one weight row against `count` (2 or 4) prepared
+  /// activations `prepStride` bytes apart: the weight words of each pair
+  /// are loaded and shifted once and applied to every activation (register
+  /// blocking over activations, for batches). Output k, written to
+  /// `out[k * outStride]` (or added to it with `accumulate`), is bit-identical
+  /// to `rowPairs(w, prep + k * prepStride, ...)`: the same integer terms
+  /// (exact modulo 2^16) and the same float operations in the same order.
+  @inline(__always)
+  static func rowPairsMulti(
+    _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int, bits: Int,
+    hasMin: Bool, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
+  ) {
+    let layout = PairLayout(bits: bits, hasMin: hasMin, blocks: blocks)
+    let blockBytes: Int, qsOffset: Int, qhOffset: Int
+    switch (bits, hasMin) {
+    case (4, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_0Bytes, BlockLayout.q4_0Qs, 0)
+    case (4, true): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_1Bytes, BlockLayout.q4_1Qs, 0)
+    case (5, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_0Bytes, BlockLayout.q5_0Qs, BlockLayout.q5_0Qh)
+    default: (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_1Bytes, BlockLayout.q5_1Qs, BlockLayout.q5_1Qh)
+    }
+    let eOffset = hasMin ? 128 : 160
+    // Per activation k: acc (full pairs), tail (an odd last block), mins.
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
+    var tail0 = SIMD8<Float>(), tail1 = SIMD8<Float>(), tail2 = SIMD8<Float>(), tail3 = SIMD8<Float>()
+    var mins0 = SIMD4<Float>(), mins1 = SIMD4<Float>(), mins2 = SIMD4<Float>(), mins3 = SIMD4<Float>()
+
+    @inline(__always)
+    func pair(_ p: Int, single: Bool) {
+      let wb = w + p &* (2 &* blockBytes)
+      // Weight side, once: d_x (and m_x) as floats, the shifted code words
+      // and the fifth-bit lanes.
+      let dm: SIMD4<Float>
+      if hasMin {
+        let dm0 = wb.loadUnaligned(as: UInt32.self)
+        let dm1: UInt32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt32.self)
+        dm = halfToFloat(unsafeBitCast(SIMD2<UInt32>(dm0, dm1), to: SIMD4<UInt16>.self))
+      } else {
+        let d0 = wb.loadUnaligned(as: UInt16.self)
+        let d1: UInt16 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt16.self)
+        dm = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0))
+      }
+      let lowWords = wb.loadUnaligned(fromByteOffset: qsOffset, as: SIMD8<UInt16>.self)
+      let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
+      let x = SIMD16(lowHalf: lowWords, highHalf: highWords)
+      let x4 = x &>> 4, x8 = x &>> 8, x12 = x &>> 12
+      var vl = SIMD16<UInt16>(), vh = SIMD16<UInt16>()
+      if bits == 5 {
+        let qh0 = wb.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self)
+        let qh1: UInt32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes &+ qhOffset, as: UInt32.self)
+        let lo = SIMD16<UInt16>(
+          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0)),
+          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1)))
+        let hi = SIMD16<UInt16>(
+          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0 &>> 16)),
+          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1 &>> 16)))
+        let shift = SIMD16<UInt16>(
+          1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1,
+          1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)
+        vl = (lo &* shift) &>> 14
+        vh = (hi &* shift) &>> 14
+      }
+      let vl1 = vl &>> 1, vh1 = vh &>> 1
+
+      // Activation side, per k.
+      @inline(__always)
+      func apply(_ k: Int, _ acc: inout SIMD8<Float>, _ mins: inout SIMD4<Float>) {
+        let a = prep + k &* prepStride
+        let c = a + (p &* layout.stride)
+        let scales = a + (layout.scalesOffset &+ 32 &* p)
+        let scale: SIMD8<Float>
+        if hasMin {
+          let f = dm * scales.loadUnaligned(as: SIMD4<Float>.self)
+          mins = mins.addingProduct(dm, scales.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self))
+          scale = splatHalves(f[0], f[2])
+        } else {
+          let f = dm * scales.loadUnaligned(as: SIMD4<Float>.self)
+          scale = splatHalves(f[0], f[1])
+        }
+        var t = x &* c.loadUnaligned(as: SIMD16<UInt16>.self)
+        t &+= x4 &* c.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
+        t &+= x8 &* c.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
+        t &+= x12 &* c.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
+        if !hasMin { t &+= c.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt16>.self) }
+        if bits == 5 {
+          let e = c + eOffset
+          t &+= vl &* e.loadUnaligned(as: SIMD16<UInt16>.self)
+          t &+= vl1 &* e.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
+          t &+= vh &* e.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
+          t &+= vh1 &* e.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
+        }
+        acc = acc.addingProduct(intToFloat(pairSumNarrow(t)), scale)
+      }
+
+      if single {
+        apply(0, &tail0, &mins0)
+        apply(1, &tail1, &mins1)
+        if count == 4 {
+          apply(2, &tail2, &mins2)
+          apply(3, &tail3, &mins3)
+        }
+      } else {
+        apply(0, &acc0, &mins0)
+        apply(1, &acc1, &mins1)
+        if count == 4 {
+          apply(2, &acc2, &mins2)
+          apply(3, &acc3, &mins3)
+        }
+      }
+    }
+
+    let fullPairs = blocks >> 1
+    var p = 0
+    while p < fullPairs {
+      pair(p, single: false)
+      p &+= 1
+    }
+    if blocks & 1 != 0 { pair(fullPairs, single: true) }
+
+    @inline(__always)
+    func store(_ k: Int, _ acc: SIMD8<Float>, _ tail: SIMD8<Float>, _ mins: SIMD4<Float>) {
+      let v = reduce(acc + tail) + (hasMin ? reduce(mins) : 0)
+      if accumulate { out[k &* outStride] += v } else { out[k &* outStride] = v }
+    }
+    store(0, acc0, tail0, mins0)
+    store(1, acc1, tail1, mins1)
+    if count == 4 {
+      store(2, acc2, tail2, mins2)
+      store(3, acc3, tail3, mins3)
+    }
+  }
+
   /// One row segment of `blocks` q8_0 blocks against `prepareQ8`'s layout.
   @inline(__always)
   static func rowQ8(_ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, blocks: Int) -> Float {

@@ -94,6 +94,58 @@ extension QuantKernels {
     rowsPrepared(type, weights, rowStride, rows, prepared, Swift.max(0, cols / type.blockSize), out, accumulate: false)
   }
 
+  /// `dotRowsPrepared` for `batch` prepared activations `preparedStride`
+  /// bytes apart: `out[t * outStride + r] = dot(weight row r, activation t)`.
+  /// For q4_0/q4_1/q5_0/q5_1 the activations go in groups of 4 (then 2)
+  /// through a kernel that reads each weight row once per group; the
+  /// results are bit-identical to `dotRowsPrepared` one activation at a
+  /// time, which every other type (and a last single activation) uses.
+  static func dotRowsPreparedBatch(
+    _ type: GGMLType, weights: UnsafeRawPointer, rowStride: Int, rows: Int,
+    prepared: UnsafeRawPointer, preparedStride: Int, batch: Int, cols: Int,
+    out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    guard rows > 0, batch > 0 else { return }
+    var t = 0
+    if isSupported(type) {
+      let blocks = Swift.max(0, cols / type.blockSize)
+      while t &+ 2 <= batch {
+        let count = batch &- t >= 4 ? 4 : 2
+        let p = prepared + t &* preparedStride, o = out + t &* outStride
+        guard rowsPreparedMulti(type, weights, rowStride, rows, p, preparedStride, count, blocks, o, outStride) else {
+          break
+        }
+        t &+= count
+      }
+    }
+    while t < batch {
+      dotRowsPrepared(
+        type, weights: weights, rowStride: rowStride, rows: rows, prepared: prepared + t &* preparedStride,
+        cols: cols, out: out + t &* outStride)
+      t &+= 1
+    }
+  }
+
+  /// The multi-activation row loops (`count` 2 or 4); false for types
+  /// without one.
+  static func rowsPreparedMulti(
+    _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
+    _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+  ) -> Bool {
+    switch (type, count) {
+    case (.q4_0, 4): rowsQ4_0x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, _): rowsQ4_0x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 4): rowsQ4_1x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, _): rowsQ4_1x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 4): rowsQ5_0x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, _): rowsQ5_0x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 4): rowsQ5_1x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, _): rowsQ5_1x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    default: return false
+    }
+    return true
+  }
+
   // MARK: - Dispatch
 
   static func preparedBytes(_ type: GGMLType, blocks: Int) -> Int {
@@ -239,5 +291,61 @@ extension QuantKernels {
   @inline(never)
   static func rowsQ6_K(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
     forEachRow(w, stride, rows, out, acc) { KDot.rowQ6($0, p, blocks: n) }
+  }
+
+  @inline(never)
+  static func rowsQ4_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, bits: 4, hasMin: false, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ4_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, bits: 4, hasMin: false, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ4_1x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, bits: 4, hasMin: true, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ4_1x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, bits: 4, hasMin: true, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, bits: 5, hasMin: false, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, bits: 5, hasMin: false, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_1x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, bits: 5, hasMin: true, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_1x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, bits: 5, hasMin: true, out + r, outStride: os, accumulate: false)
+    }
   }
 }
