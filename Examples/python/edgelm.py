@@ -72,7 +72,10 @@ class _Stats(ctypes.Structure):
     _fields_ = [("size", ctypes.c_uint32), ("prompt_tokens", ctypes.c_int32),
                 ("generated_tokens", ctypes.c_int32), ("prompt_tokens_per_second", ctypes.c_double),
                 ("decode_tokens_per_second", ctypes.c_double), ("peak_rss_bytes", ctypes.c_uint64),
-                ("draft_tokens", ctypes.c_int32), ("accepted_tokens", ctypes.c_int32)]
+                ("draft_tokens", ctypes.c_int32), ("accepted_tokens", ctypes.c_int32),
+                # weight streaming under ram_limit (edgelm.h: size >= 72)
+                ("storage_read_bytes", ctypes.c_uint64), ("weight_stall_ns", ctypes.c_uint64),
+                ("streamed_bytes", ctypes.c_uint64)]
 
 
 def _sig(name, restype, *argtypes):

@@ -43,6 +43,17 @@ def test_greedy_text_equals_cli(model):
         st = s.stats()
         assert st["generated_tokens"] == 16 and st["prompt_tokens"] == 5
         assert st["decode_tokens_per_second"] > 0 and st["peak_rss_bytes"] > 0
+        assert st["streamed_bytes"] == 0 and st["weight_stall_ns"] == 0  # no ram_limit: all resident
+
+
+def test_stats_report_streaming_under_a_ram_limit(model):
+    """Half the file as the cap: the weights stream, the text is unchanged."""
+    prompt = "The capital of France is"
+    capped = dict(GREEDY, ram_limit=os.path.getsize(MODEL) // 2)
+    with edgelm.Session(model, capped) as s:
+        assert s.generate_text(prompt, 8) == cli_run(prompt, 8)
+        st = s.stats()
+        assert st["streamed_bytes"] > 0 and st["weight_stall_ns"] > 0
 
 
 def test_streaming_pieces_are_whole_characters(model):
