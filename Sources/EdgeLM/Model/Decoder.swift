@@ -45,10 +45,46 @@ public struct DecoderWeights {
     return (RopeTable(dims: c.ropeDims, base: c.ropeBase, freqScale: c.ropeFreqScale, style: c.ropeStyle), 0)
   }
 
-  /// The output projection: `output.weight`, or the embedding when tied.
-  static func output(_ t: TensorLookup, _ c: ModelConfig, embedding: WeightMatrix) throws(EdgeLMError) -> WeightMatrix {
-    guard t.hasTensor("output.weight") else { return embedding }
-    return try t.matrix("output.weight", cols: c.embeddingLength, rows: c.vocabSize)
+  /// The optional per-block tensors a family carries besides llama's.
+  struct OptionalTensors {
+    /// `attn_q_norm` / `attn_k_norm` (headDim): gemma3, qwen3.
+    var headNorms = false
+    /// `post_attention_norm` / `post_ffw_norm` (dim): gemma2, gemma3.
+    var postNorms = false
+  }
+
+  /// The decoder tensors of `gguf` under llama.cpp's converter names
+  /// (`token_embd`, `blk.N.attn_*`, `blk.N.ffn_*`, `output_norm`, `output`,
+  /// tied to the embedding when absent), with the optional ones `extra` names.
+  static func load(gguf: GGUFFile, config c: ModelConfig, extra: OptionalTensors) throws(EdgeLMError) -> DecoderWeights {
+    let t = TensorLookup(gguf: gguf)
+    let dim = c.embeddingLength
+    let embedding = try t.matrix("token_embd.weight", cols: dim, rows: c.vocabSize)
+    var layers: [DecoderLayer] = []
+    layers.reserveCapacity(c.layerCount)
+    for i in 0..<c.layerCount {
+      let p = "blk.\(i)."
+      let shape = attentionShape(c, layer: i)
+      layers.append(DecoderLayer(
+        attentionNorm: try t.vector(p + "attn_norm.weight", count: dim),
+        wq: try t.matrix(p + "attn_q.weight", cols: dim, rows: c.qDim),
+        wk: try t.matrix(p + "attn_k.weight", cols: dim, rows: c.kvDim),
+        wv: try t.matrix(p + "attn_v.weight", cols: dim, rows: c.kvDim),
+        wo: try t.matrix(p + "attn_output.weight", cols: c.qDim, rows: dim),
+        qNorm: extra.headNorms ? try t.vector(p + "attn_q_norm.weight", count: c.headDim) : nil,
+        kNorm: extra.headNorms ? try t.vector(p + "attn_k_norm.weight", count: c.headDim) : nil,
+        postAttentionNorm: extra.postNorms ? try t.vector(p + "post_attention_norm.weight", count: dim) : nil,
+        ffnNorm: try t.vector(p + "ffn_norm.weight", count: dim),
+        gate: try t.matrix(p + "ffn_gate.weight", cols: dim, rows: c.feedForwardLength),
+        up: try t.matrix(p + "ffn_up.weight", cols: dim, rows: c.feedForwardLength),
+        down: try t.matrix(p + "ffn_down.weight", cols: c.feedForwardLength, rows: dim),
+        postFeedForwardNorm: extra.postNorms ? try t.vector(p + "post_ffw_norm.weight", count: dim) : nil,
+        rope: shape.rope, window: shape.window))
+    }
+    let outputNorm = try t.vector("output_norm.weight", count: dim)
+    let output = t.hasTensor("output.weight")
+      ? try t.matrix("output.weight", cols: dim, rows: c.vocabSize) : embedding
+    return DecoderWeights(embedding: embedding, layers: layers, outputNorm: outputNorm, output: output)
   }
 }
 

@@ -70,6 +70,18 @@ struct PairLayout {
     pairs = (blocks + 1) / 2
   }
 
+  /// Bytes per weight block and the offsets of its codes and (5-bit) high
+  /// bits, for the four pair types (BlockFormats.swift).
+  @inline(__always)
+  static func weightBlock(bits: Int, hasMin: Bool) -> (bytes: Int, qs: Int, qh: Int) {
+    switch (bits, hasMin) {
+    case (4, false): return (BlockLayout.q4_0Bytes, BlockLayout.q4_0Qs, 0)
+    case (4, true): return (BlockLayout.q4_1Bytes, BlockLayout.q4_1Qs, 0)
+    case (5, false): return (BlockLayout.q5_0Bytes, BlockLayout.q5_0Qs, BlockLayout.q5_0Qh)
+    default: return (BlockLayout.q5_1Bytes, BlockLayout.q5_1Qs, BlockLayout.q5_1Qh)
+    }
+  }
+
   /// The largest even number of blocks whose layout fits in `scratchBytes`.
   static func maxBlocks(bits: Int, hasMin: Bool) -> Int {
     let perPair = PairLayout(bits: bits, hasMin: hasMin, blocks: 2).bytes
@@ -211,6 +223,25 @@ enum QuantDot {
     return t
   }
 
+  /// The 5-bit types' high bits of a block pair starting at `wb`: each
+  /// block's low 16 bits of qh broadcast over its 8 lanes (`lo`), and its
+  /// high 16 bits likewise (`hi`); zero for the missing second block when
+  /// `single`.
+  @inline(__always)
+  static func highBitWords(
+    _ wb: UnsafeRawPointer, qhOffset: Int, blockBytes: Int, single: Bool
+  ) -> (lo: SIMD16<UInt16>, hi: SIMD16<UInt16>) {
+    let qh0 = wb.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self)
+    let qh1: UInt32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes &+ qhOffset, as: UInt32.self)
+    let lo = SIMD16<UInt16>(
+      lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0)),
+      highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1)))
+    let hi = SIMD16<UInt16>(
+      lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0 &>> 16)),
+      highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1 &>> 16)))
+    return (lo, hi)
+  }
+
   /// One row segment of `blocks` 4- or 5-bit blocks against a prepared
   /// activation (`PairLayout`). `bits` and `hasMin` are constants after
   /// inlining into the per-type entry points.
@@ -219,13 +250,7 @@ enum QuantDot {
     _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, blocks: Int, bits: Int, hasMin: Bool
   ) -> Float {
     let layout = PairLayout(bits: bits, hasMin: hasMin, blocks: blocks)
-    let blockBytes: Int, qsOffset: Int, qhOffset: Int
-    switch (bits, hasMin) {
-    case (4, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_0Bytes, BlockLayout.q4_0Qs, 0)
-    case (4, true): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_1Bytes, BlockLayout.q4_1Qs, 0)
-    case (5, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_0Bytes, BlockLayout.q5_0Qs, BlockLayout.q5_0Qh)
-    default: (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_1Bytes, BlockLayout.q5_1Qs, BlockLayout.q5_1Qh)
-    }
+    let (blockBytes, qsOffset, qhOffset) = PairLayout.weightBlock(bits: bits, hasMin: hasMin)
     let eOffset = hasMin ? 128 : 160
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
     var mins = SIMD4<Float>()
@@ -256,14 +281,7 @@ enum QuantDot {
       let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
       var t = pairDot4(SIMD16(lowHalf: lowWords, highHalf: highWords), c, hasMin: hasMin)
       if bits == 5 {
-        let qh0 = wb.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self)
-        let qh1: UInt32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes &+ qhOffset, as: UInt32.self)
-        let lo = SIMD16<UInt16>(
-          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0)),
-          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1)))
-        let hi = SIMD16<UInt16>(
-          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0 &>> 16)),
-          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1 &>> 16)))
+        let (lo, hi) = highBitWords(wb, qhOffset: qhOffset, blockBytes: blockBytes, single: single)
         t &+= pairHighBits(lo, hi, c + eOffset)
       }
       let sums = intToFloat(pairSumNarrow(t))
@@ -295,13 +313,7 @@ enum QuantDot {
     hasMin: Bool, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
   ) {
     let layout = PairLayout(bits: bits, hasMin: hasMin, blocks: blocks)
-    let blockBytes: Int, qsOffset: Int, qhOffset: Int
-    switch (bits, hasMin) {
-    case (4, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_0Bytes, BlockLayout.q4_0Qs, 0)
-    case (4, true): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q4_1Bytes, BlockLayout.q4_1Qs, 0)
-    case (5, false): (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_0Bytes, BlockLayout.q5_0Qs, BlockLayout.q5_0Qh)
-    default: (blockBytes, qsOffset, qhOffset) = (BlockLayout.q5_1Bytes, BlockLayout.q5_1Qs, BlockLayout.q5_1Qh)
-    }
+    let (blockBytes, qsOffset, qhOffset) = PairLayout.weightBlock(bits: bits, hasMin: hasMin)
     let eOffset = hasMin ? 128 : 160
     // Per activation k: acc (full pairs), tail (an odd last block), mins.
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
@@ -329,14 +341,7 @@ enum QuantDot {
       let x4 = x &>> 4, x8 = x &>> 8, x12 = x &>> 12
       var vl = SIMD16<UInt16>(), vh = SIMD16<UInt16>()
       if bits == 5 {
-        let qh0 = wb.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self)
-        let qh1: UInt32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes &+ qhOffset, as: UInt32.self)
-        let lo = SIMD16<UInt16>(
-          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0)),
-          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1)))
-        let hi = SIMD16<UInt16>(
-          lowHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh0 &>> 16)),
-          highHalf: SIMD8(repeating: UInt16(truncatingIfNeeded: qh1 &>> 16)))
+        let (lo, hi) = highBitWords(wb, qhOffset: qhOffset, blockBytes: blockBytes, single: single)
         let shift = SIMD16<UInt16>(
           1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1,
           1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)

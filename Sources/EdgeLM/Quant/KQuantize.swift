@@ -48,15 +48,23 @@ enum KQuantizer {
   /// the value of largest magnitude, codes nearest_int(x * -127 / max)
   /// capped at 127, bsums of each 16 codes. An all-zero block gets d = 0,
   /// zero codes and zero sums.
-  static func q8(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer) {
-    var maxValue: Float = 0, amax: Float = 0
-    for j in 0..<256 {
-      let ax = abs(x[j])
-      if ax > amax {
-        amax = ax
-        maxValue = x[j]
+  /// The element of largest magnitude (the first of equals) and that
+  /// magnitude, as ggml's quantizers find it: (0, 0) for an all-zero row.
+  @inline(__always)
+  static func signedMax(_ x: UnsafePointer<Float>, count: Int) -> (value: Float, magnitude: Float) {
+    var value: Float = 0, magnitude: Float = 0
+    for i in 0..<count {
+      let ax = abs(x[i])
+      if ax > magnitude {
+        magnitude = ax
+        value = x[i]
       }
     }
+    return (value, magnitude)
+  }
+
+  static func q8(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer) {
+    let (maxValue, amax) = signedMax(x, count: 256)
     guard amax != 0 else {
       y.initializeMemory(as: UInt8.self, repeating: 0, count: KLayout.q8Bytes)
       return
@@ -148,14 +156,7 @@ enum KQuantizer {
   /// make_qx_quants with rmse_type 1 and no quant weights (w = x * x):
   /// symmetric codes L = l + nmax, l in -nmax...nmax-1. Returns the scale.
   static func makeQx(_ n: Int, _ nmax: Int32, _ x: UnsafePointer<Float>, _ L: UnsafeMutablePointer<Int8>) -> Float {
-    var maxValue: Float = 0, amax: Float = 0
-    for i in 0..<n {
-      let ax = abs(x[i])
-      if ax > amax {
-        amax = ax
-        maxValue = x[i]
-      }
-    }
+    let (maxValue, amax) = signedMax(x, count: n)
     if amax < groupMaxEps {
       for i in 0..<n { L[i] = 0 }
       return 0
@@ -195,14 +196,7 @@ enum KQuantizer {
   /// make_q3_quants with do_rmse: codes L = l + nmax, l in -nmax...nmax-1,
   /// refined one element at a time. Returns the scale.
   static func makeQ3(_ n: Int, _ nmax: Int32, _ x: UnsafePointer<Float>, _ L: UnsafeMutablePointer<Int8>) -> Float {
-    var maxValue: Float = 0, amax: Float = 0
-    for i in 0..<n {
-      let ax = abs(x[i])
-      if ax > amax {
-        amax = ax
-        maxValue = x[i]
-      }
-    }
+    let (maxValue, amax) = signedMax(x, count: n)
     if amax < groupMaxEps {
       for i in 0..<n { L[i] = 0 }
       return 0

@@ -88,7 +88,7 @@ struct BytePairEncoder {
     var id: Int32  // token id of the symbol's text, -1 if it is no token
   }
 
-  fileprivate struct Bigram {
+  fileprivate struct Bigram: BigramOrdering {
     var rank: Int32
     var left: Int32
     var right: Int32
@@ -141,38 +141,6 @@ struct BytePairEncoder {
         Symbol(start: i, count: 1, prev: i - 1, next: i + 1 == n ? -1 : i + 1, id: byteTokenID[Int(word[Int(i)])]))
     }
 
-    func push(_ b: Bigram) {
-      heap.append(b)
-      var i = heap.count - 1
-      while i > 0 {
-        let parent = (i - 1) >> 1
-        guard heap[i].comesBefore(heap[parent]) else { break }
-        heap.swapAt(i, parent)
-        i = parent
-      }
-    }
-
-    func pop() -> Bigram {
-      let top = heap[0]
-      let last = heap.removeLast()
-      if !heap.isEmpty {
-        heap[0] = last
-        var i = 0
-        let count = heap.count
-        while true {
-          let l = 2 * i + 1
-          let r = l + 1
-          var best = i
-          if l < count && heap[l].comesBefore(heap[best]) { best = l }
-          if r < count && heap[r].comesBefore(heap[best]) { best = r }
-          if best == i { break }
-          heap.swapAt(i, best)
-          i = best
-        }
-      }
-      return top
-    }
-
     func addBigram(_ left: Int32, _ right: Int32) {
       if left < 0 || right < 0 { return }
       let l = symbols[Int(left)]
@@ -180,12 +148,12 @@ struct BytePairEncoder {
       if l.id >= 0 && r.id >= 0 {
         let key = UInt64(UInt32(bitPattern: l.id)) << 32 | UInt64(UInt32(bitPattern: r.id))
         guard let merge = mergesByID[key] else { return }
-        push(Bigram(rank: merge.rank, left: left, right: right, size: l.count + r.count, result: merge.result))
+        BigramQueue.push(Bigram(rank: merge.rank, left: left, right: right, size: l.count + r.count, result: merge.result), &heap)
       } else if !mergesByText.isEmpty {
         guard let rank = rankByText(word, l, r) else { return }
         let merged = spelled(word, from: Int(l.start), count: Int(l.count + r.count))
         let result = tokenIDs[ByteString(merged)] ?? -1
-        push(Bigram(rank: rank, left: left, right: right, size: l.count + r.count, result: result))
+        BigramQueue.push(Bigram(rank: rank, left: left, right: right, size: l.count + r.count, result: result), &heap)
       }
     }
 
@@ -194,7 +162,7 @@ struct BytePairEncoder {
     }
 
     while !heap.isEmpty {
-      let bigram = pop()
+      let bigram = BigramQueue.pop(&heap)
       let left = Int(bigram.left)
       let right = Int(bigram.right)
       // Skip bigrams made stale by an earlier merge. Symbols are contiguous

@@ -57,7 +57,7 @@ struct SentencePieceEncoder {
     var next: Int
   }
 
-  fileprivate struct Bigram {
+  fileprivate struct Bigram: BigramOrdering {
     var score: Float
     var left: Int
     var right: Int
@@ -88,41 +88,6 @@ struct SentencePieceEncoder {
     case 0xF: return 4
     default: return 1
     }
-  }
-
-  /// Adds `b` to the binary heap `heap` (best bigram at index 0).
-  @inline(__always)
-  fileprivate static func push(_ b: Bigram, _ heap: inout [Bigram]) {
-    heap.append(b)
-    var i = heap.count - 1
-    while i > 0 {
-      let parent = (i - 1) >> 1
-      guard heap[i].comesBefore(heap[parent]) else { break }
-      heap.swapAt(i, parent)
-      i = parent
-    }
-  }
-
-  /// Removes and returns the best bigram of the non-empty heap `heap`.
-  fileprivate static func pop(_ heap: inout [Bigram]) -> Bigram {
-    let top = heap[0]
-    let last = heap.removeLast()
-    if !heap.isEmpty {
-      heap[0] = last
-      var i = 0
-      let count = heap.count
-      while true {
-        let l = 2 * i + 1
-        let r = l + 1
-        var best = i
-        if l < count && heap[l].comesBefore(heap[best]) { best = l }
-        if r < count && heap[r].comesBefore(heap[best]) { best = r }
-        if best == i { break }
-        heap.swapAt(i, best)
-        i = best
-      }
-    }
-    return top
   }
 
   /// Appends the ids of one text fragment to `output`.
@@ -198,7 +163,7 @@ struct SentencePieceEncoder {
       let start = symbols[left].start
       let size = symbols[left].count + symbols[right].count
       guard size <= maxTokenLength, let id = lookup(start, size) else { return }
-      SentencePieceEncoder.push(Bigram(score: scores[Int(id)], left: left, right: right, size: size), &heap)
+      BigramQueue.push(Bigram(score: scores[Int(id)], left: left, right: right, size: size), &heap)
     }
 
     // MARK: Merge the best pairs
@@ -206,7 +171,7 @@ struct SentencePieceEncoder {
       tryAddBigram(i - 1, i, &symbols, &heap)
     }
     while !heap.isEmpty {
-      let bigram = SentencePieceEncoder.pop(&heap)
+      let bigram = BigramQueue.pop(&heap)
       let left = bigram.left
       let right = bigram.right
       // Skip bigrams made stale by an earlier merge: sizes only grow, so a
