@@ -76,7 +76,9 @@ import Testing
     }
     try add("output_norm.weight", [s.dim], scale: 1, storedAs: .f32)
     if !tied { try add("output.weight", [s.dim, s.vocab], scale: 0.5, storedAs: type) }
-    let path = NSTemporaryDirectory() + "edgelm-synthetic-\(type.name)-\(tied ? "tied" : "untied")-\(getpid()).gguf"
+    // Unique per call: several suites write the same type in parallel and
+    // each deletes its file when done.
+    let path = NSTemporaryDirectory() + "edgelm-synthetic-\(type.name)-\(tied ? "tied" : "untied")-\(UUID().uuidString).gguf"
     try w.write(to: path)
     return (path, weights)
   }
