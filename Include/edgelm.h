@@ -247,11 +247,17 @@ typedef struct edgelm_session edgelm_session;
 
 /* Creates a session (KV cache, working memory, worker threads) over `model`
  * (IN, borrowed: it must outlive the session). `config` (IN) may be NULL for
- * defaults; threads, context_length, kv_cache_type and sampling are read
- * from it. On success writes the session to *out (OUT; free with
- * edgelm_session_free). Returns EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT,
- * EDGELM_ERR_RESOURCE_LIMIT (threads cannot be started, or the cap is
- * exceeded) or EDGELM_ERR_OUT_OF_MEMORY. Thread-safe. */
+ * defaults; threads, context_length, kv_cache_type, the RAM cap, speculative
+ * and sampling are read from it. With speculative.mode "draft" the draft
+ * model is loaded here (relative paths from the working directory); it runs
+ * on the session's threads and is freed with the session. On success writes
+ * the session to *out (OUT; free with edgelm_session_free). Returns
+ * EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT (also: a draft model with another
+ * vocabulary, skip_layers out of range), EDGELM_ERR_RESOURCE_LIMIT (threads
+ * cannot be started, or the cap is exceeded), EDGELM_ERR_OUT_OF_MEMORY, or
+ * the model-loading errors for the draft model (EDGELM_ERR_IO,
+ * EDGELM_ERR_FORMAT, EDGELM_ERR_UNSUPPORTED; the message names the draft).
+ * Thread-safe. */
 EDGELM_API edgelm_status edgelm_session_new(edgelm_model *model, const edgelm_config *config,
                                             edgelm_session **out);
 
@@ -327,6 +333,9 @@ typedef struct edgelm_stats {
                                     (/proc/self/io read_bytes: page-cache misses only) */
   uint64_t weight_stall_ns;      /* time spent mapping streamed weights (waiting for them) */
   uint64_t streamed_bytes;       /* bytes of streamed weights mapped (0: all resident) */
+  /* Speculative decoding (size >= 80): forward passes of the target after the
+     prompt; generated_tokens / target_passes = tokens per pass. 0 when off. */
+  int32_t target_passes;
 } edgelm_stats;
 
 /* Fills *stats (IN/OUT: set stats->size first) for the last generation.

@@ -75,7 +75,9 @@ class _Stats(ctypes.Structure):
                 ("draft_tokens", ctypes.c_int32), ("accepted_tokens", ctypes.c_int32),
                 # weight streaming under ram_limit (edgelm.h: size >= 72)
                 ("storage_read_bytes", ctypes.c_uint64), ("weight_stall_ns", ctypes.c_uint64),
-                ("streamed_bytes", ctypes.c_uint64)]
+                ("streamed_bytes", ctypes.c_uint64),
+                # speculative decoding (edgelm.h: size >= 80)
+                ("target_passes", ctypes.c_int32)]
 
 
 def _sig(name, restype, *argtypes):

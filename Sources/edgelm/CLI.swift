@@ -11,6 +11,8 @@ enum CLI {
       run        -m MODEL -p PROMPT [-n N] [-c CTX] [-t T] [--temp X] [--seed S]
                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--no-bos]
                  [--ram-limit SIZE] [--paging auto|off|always] [--prefetch N] [--config FILE]
+                 [--spec off|draft|ngram|self] [--draft MODEL] [--draft-max N] [--draft-p-min P]
+                 [--ngram-min N] [--ngram-max N] [--skip-layers 8,10,...]   speculative decoding
       run --chat -m MODEL [-p FIRST] [--system TEXT] [--chat-template NAME] [-n N] ...
                  chat: each stdin line is a user turn, each reply a stdout line; EOF ends
       tokenize   -m MODEL -p TEXT [--no-bos]        JSON array of ids on stdout

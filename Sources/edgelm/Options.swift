@@ -31,6 +31,7 @@ struct Options {
 
   init(_ args: ArraySlice<String>, command: String) throws(EdgeLMError) {
     var i = args.startIndex
+    var draftGiven = false
     func value(_ flag: String) throws(EdgeLMError) -> String {
       let next = i + 1
       guard next < args.endIndex else { throw UsageError("option \(flag) needs a value") }
@@ -85,8 +86,20 @@ struct Options {
         }
         runtime.paging = mode
       case "--prefetch": runtime.prefetchDepth = try Options.int(try value(a), a, 0...RuntimeConfig.maxPrefetchDepth)
-      case "--draft", "--spec":
-        throw EdgeLMError(.unsupported, "option \(a) is not implemented in this build")
+      case "--spec":
+        let text = try value(a)
+        guard let mode = SpeculativeMode(name: Array(text.utf8)) else {
+          throw UsageError("option --spec: '\(text)' is not one of off, draft, ngram, self")
+        }
+        runtime.speculative.mode = mode
+      case "--draft":
+        runtime.speculative.draftModel = try value(a)
+        draftGiven = true
+      case "--draft-max": runtime.speculative.maxDraft = try Options.int(try value(a), a, 1...64)
+      case "--draft-p-min": runtime.speculative.minDraftProbability = try Options.float(try value(a), a, 0...1)
+      case "--ngram-min": runtime.speculative.ngramMin = try Options.int(try value(a), a, 1...16)
+      case "--ngram-max": runtime.speculative.ngramMax = try Options.int(try value(a), a, 1...16)
+      case "--skip-layers": runtime.speculative.skipLayers = try Options.intList(try value(a), a, 0...1023)
       case "--no-bos": noBOS = true
       case "--json": json = true
       case "--pure" where command == "quantize": pure = true
@@ -99,6 +112,18 @@ struct Options {
         throw UsageError("unexpected argument '\(a)' for '\(command)'")
       }
       i += 1
+    }
+    // `--draft MODEL` alone means `--spec draft`; a draft model with another
+    // mode is a mistake, as in the config.
+    if draftGiven && runtime.speculative.mode == .off { runtime.speculative.mode = .draft }
+    if runtime.speculative.mode == .draft && runtime.speculative.draftModel == nil {
+      throw UsageError("--spec draft needs --draft MODEL")
+    }
+    if runtime.speculative.mode != .draft && draftGiven {
+      throw UsageError("--draft MODEL is for --spec draft, not --spec \(runtime.speculative.mode.name)")
+    }
+    if runtime.speculative.ngramMin > runtime.speculative.ngramMax {
+      throw UsageError("--ngram-min \(runtime.speculative.ngramMin) is larger than --ngram-max \(runtime.speculative.ngramMax)")
     }
     if chat && command != "run" { throw UsageError("option --chat is for 'run', not '\(command)'") }
     if !chat && (system != nil || chatTemplate != nil) {
@@ -134,6 +159,17 @@ struct Options {
       throw UsageError("option \(flag): \(value) is out of range \(range.lowerBound)...\(range.upperBound)")
     }
     return value
+  }
+
+  /// Parses a comma-separated list of whole numbers ("3,5,7").
+  static func intList(_ text: String, _ flag: String, _ range: ClosedRange<Int>) throws(EdgeLMError) -> [Int] {
+    var list: [Int] = []
+    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+      let value = try int(String(part), flag, range)
+      guard !list.contains(value) else { throw UsageError("option \(flag): \(value) is listed twice") }
+      list.append(value)
+    }
+    return list
   }
 
   /// Parses a plain decimal number ("0.7", "1", "1e-3" is not accepted).

@@ -29,6 +29,7 @@ enum RunCommand {
     if reason == .contextFull { line += "; stopped: context full" }
     Console.error(line + "\n")
     Console.error(pagingReport(session: session, stats: stats, baseline: baseline) + "; max_threads \(maxThreads)\n")
+    if let spec = session.speculator { Console.error(speculativeReport(spec, stats.speculative, generated: stats.generatedTokens) + "\n") }
   }
 }
 
@@ -44,6 +45,16 @@ func pagingReport(session: Session, stats: GenerationStats, baseline: Int) -> St
   line += " (\(stats.storageReadBytes / tokens) bytes per generated token)"
   line += "; streamed \(fixed(Double(stats.streamedBytes) / 1048576 / Double(tokens), 2)) MiB per generated token"
   line += "; stalled on weights \(fixed(Double(stats.weightStallNanoseconds) / 1e6, 1)) ms"
+  return line
+}
+
+/// The speculative line of `run`: drafted, accepted, rate, tokens per
+/// target pass.
+func speculativeReport(_ speculator: Speculator, _ s: SpeculativeStats, generated: Int) -> String {
+  var line = "speculative: mode \(speculator.mode.name), drafted \(s.drafted), accepted \(s.accepted)"
+  line += " (\(fixed(100 * s.acceptanceRate, 1))%), target passes \(s.targetPasses)"
+  let perPass = s.targetPasses == 0 ? 0 : Double(generated) / Double(s.targetPasses)
+  line += ", \(fixed(perPass, 2)) tokens per pass"
   return line
 }
 

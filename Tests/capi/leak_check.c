@@ -36,6 +36,21 @@ int main(int argc, char **argv) {
   edgelm_generate(s, "Hi", 2, 4, NULL, NULL);
   edgelm_session_free(s);
   edgelm_config_free(c);
+  /* speculative decoding: a missing draft, a draft model (the model itself) */
+  {
+    char json[1200];
+    const char missing[] = "{\"speculative\": {\"mode\": \"draft\", \"draft_model\": \"/nonexistent/d.gguf\"}}";
+    edgelm_config_parse(missing, sizeof missing - 1, &c);
+    edgelm_session_new(m, c, &s);
+    edgelm_config_free(c);
+    snprintf(json, sizeof json,
+             "{\"threads\": 2, \"context_length\": 64, \"speculative\": {\"mode\": \"draft\", \"draft_model\": \"%s\"}}", argv[1]);
+    edgelm_config_parse(json, strlen(json), &c);
+    if (edgelm_session_new(m, c, &s) != EDGELM_OK) return 1;
+    edgelm_generate(s, "Hi", 2, 6, NULL, NULL);
+    edgelm_session_free(s);
+    edgelm_config_free(c);
+  }
   edgelm_model_free(m);
   puts("leak_check done");
   return 0;

@@ -35,7 +35,8 @@ static int passed = 0, failed = 0;
   } while (0)
 
 /* The ABI the header promises. */
-typedef char assert_stats_size[sizeof(edgelm_stats) == 72 ? 1 : -1];
+typedef char assert_stats_size[sizeof(edgelm_stats) == 80 ? 1 : -1];
+typedef char assert_stats_passes[offsetof(edgelm_stats, target_passes) == 72 ? 1 : -1];
 typedef char assert_stats_streamed[offsetof(edgelm_stats, streamed_bytes) == 64 ? 1 : -1];
 typedef char assert_stats_tps[offsetof(edgelm_stats, prompt_tokens_per_second) == 16 ? 1 : -1];
 
@@ -342,6 +343,51 @@ static void test_shared_model(edgelm_model *m) {
   }
 }
 
+/* Speculative decoding from the config: greedy text unchanged for the
+ * n-gram, self and draft-model sources (the model drafts for itself here),
+ * counters filled, a bad draft model a clear error. */
+static void test_speculative(edgelm_model *m, const char *expected) {
+  static const char *modes[] = {"{\"mode\": \"ngram\", \"ngram_min\": 1}", "{\"mode\": \"self\"}", NULL};
+  const char *prompt = "The capital of France is";
+  char spec[1200], json[1400];
+  size_t i;
+  for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    edgelm_config *c;
+    edgelm_session *s = NULL;
+    struct text out;
+    edgelm_stats st;
+    if (modes[i]) snprintf(spec, sizeof spec, "%s", modes[i]);
+    else snprintf(spec, sizeof spec, "{\"mode\": \"draft\", \"draft_model\": \"%s\"}", model_path);
+    snprintf(json, sizeof json, "{\"threads\": %d, \"context_length\": 256, \"sampling\": {\"temperature\": 0}, \"speculative\": %s}",
+             threads, spec);
+    c = config(json);
+    CHECK(edgelm_session_new(m, c, &s) == EDGELM_OK, "session with %s: %s", spec, edgelm_last_error());
+    edgelm_config_free(c);
+    if (!s) continue;
+    memset(&out, 0, sizeof out);
+    CHECK(edgelm_generate(s, prompt, strlen(prompt), 16, collect, &out) == EDGELM_OK, "generate %s", spec);
+    CHECK(strcmp(out.data, expected) == 0, "%s: greedy text\n  got      [%s]\n  expected [%s]", spec, out.data, expected);
+    memset(&st, 0, sizeof st);
+    st.size = sizeof st;
+    CHECK(edgelm_session_stats(s, &st) == EDGELM_OK && st.size == 80 && st.generated_tokens == 16 &&
+          st.target_passes > 0 && st.target_passes <= 16 && st.accepted_tokens <= st.draft_tokens &&
+          st.generated_tokens <= 1 + st.target_passes + st.accepted_tokens,
+          "%s: stats passes %d drafted %d accepted %d", spec, st.target_passes, st.draft_tokens, st.accepted_tokens);
+    edgelm_session_free(s);
+  }
+  {
+    edgelm_config *c = config("{\"speculative\": {\"mode\": \"draft\", \"draft_model\": \"/nonexistent/draft.gguf\"}}");
+    edgelm_session *s = NULL;
+    CHECK(edgelm_session_new(m, c, &s) == EDGELM_ERR_IO && s == NULL &&
+          strstr(edgelm_last_error(), "draft model '/nonexistent/draft.gguf'") != NULL, "missing draft: %s", edgelm_last_error());
+    edgelm_config_free(c);
+    c = config("{\"speculative\": {\"mode\": \"self\", \"skip_layers\": [1, 500]}}");
+    CHECK(edgelm_session_new(m, c, &s) == EDGELM_ERR_INVALID_ARGUMENT && s == NULL &&
+          strstr(edgelm_last_error(), "layer 500") != NULL, "skip_layers: %s", edgelm_last_error());
+    edgelm_config_free(c);
+  }
+}
+
 int main(int argc, char **argv) {
   edgelm_model *m = NULL;
   char expected[4096];
@@ -371,6 +417,7 @@ int main(int argc, char **argv) {
   RUN(test_model_and_tokens(m));
   RUN(test_chat(m));
   RUN(test_generate(m, expected));
+  RUN(test_speculative(m, expected));
   if (serial) {
     printf("-- skipped test_cancel and test_shared_model (serial: no concurrent threads here)\n");
   } else {

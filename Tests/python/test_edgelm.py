@@ -56,6 +56,17 @@ def test_stats_report_streaming_under_a_ram_limit(model):
         assert st["streamed_bytes"] > 0 and st["weight_stall_ns"] > 0
 
 
+@pytest.mark.parametrize("spec", [{"mode": "ngram"}, {"mode": "self"}, {"mode": "draft", "draft_model": MODEL}])
+def test_speculative_decoding_keeps_the_text_and_reports_counters(model, spec):
+    """Greedy text equals plain decoding (the CLI without speculation)."""
+    prompt = "Repeat: the quick brown fox jumps over the lazy dog. Again: the quick brown fox"
+    with edgelm.Session(model, dict(GREEDY, speculative=spec)) as s:
+        assert s.generate_text(prompt, 24) == cli_run(prompt, 24)
+        st = s.stats()
+        assert 0 < st["target_passes"] < st["generated_tokens"]
+        assert 0 < st["accepted_tokens"] <= st["draft_tokens"]
+
+
 def test_streaming_pieces_are_whole_characters(model):
     with edgelm.Session(model, GREEDY) as s:
         pieces = list(s.generate("Emoji test: 🙂 and 日本語 text:", 24))

@@ -133,7 +133,7 @@ public func edgelm_session_stats(_ session: OpaquePointer?, _ stats: UnsafeMutab
   guard let stats else { return CAPI.invalid("edgelm_session_stats: stats is NULL") }
   // Layout of edgelm_stats (C, natural alignment): see Include/edgelm.h.
   let size = Int(stats.load(as: UInt32.self))
-  let fullSize = 72
+  let fullSize = 80
   guard size >= 4 else { return CAPI.invalid("edgelm_session_stats: stats->size \(size) is too small") }
   var fields = [UInt8](repeating: 0, count: fullSize)
   fields.withUnsafeMutableBytes { f in
@@ -143,11 +143,12 @@ public func edgelm_session_stats(_ session: OpaquePointer?, _ stats: UnsafeMutab
     f.storeBytes(of: s.stats.promptTokensPerSecond, toByteOffset: 16, as: Double.self)
     f.storeBytes(of: s.stats.decodeTokensPerSecond, toByteOffset: 24, as: Double.self)
     f.storeBytes(of: UInt64(ProcessStats.peakResidentBytes()), toByteOffset: 32, as: UInt64.self)
-    f.storeBytes(of: Int32(0), toByteOffset: 40, as: Int32.self)  // draft_tokens
-    f.storeBytes(of: Int32(0), toByteOffset: 44, as: Int32.self)  // accepted_tokens
+    f.storeBytes(of: Int32(s.stats.speculative.drafted), toByteOffset: 40, as: Int32.self)
+    f.storeBytes(of: Int32(s.stats.speculative.accepted), toByteOffset: 44, as: Int32.self)
     f.storeBytes(of: UInt64(s.stats.storageReadBytes), toByteOffset: 48, as: UInt64.self)
     f.storeBytes(of: s.stats.weightStallNanoseconds, toByteOffset: 56, as: UInt64.self)
     f.storeBytes(of: UInt64(s.stats.streamedBytes), toByteOffset: 64, as: UInt64.self)
+    f.storeBytes(of: Int32(s.stats.speculative.targetPasses), toByteOffset: 72, as: Int32.self)
   }
   // Write only as much as the caller's struct holds (older, smaller structs).
   let n = min(size, fullSize)

@@ -115,6 +115,7 @@ extension DecoderWeights {
 
     for (l, layer) in layers.enumerated() {
       if s.cancel.isSet { return }
+      if !s.skippedLayers.isEmpty && s.skippedLayers[l] { continue }  // a self-speculative draft
       s.pager?.enter(layer: l)  // maps layer l if it is streamed, releases the one before
       Norm.rmsRows(x, weight: layer.attentionNorm.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
       s.multiply(layer.wq, xb, n, q)

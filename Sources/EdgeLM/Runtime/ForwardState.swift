@@ -34,6 +34,9 @@ final class ForwardState {
 
   /// Streams weights under a RAM cap (nil: everything stays mapped).
   var pager: LayerPager? = nil
+  /// (layers) true for layers the forward pass skips: the self-speculative
+  /// draft (Runtime/SelfDrafter.swift); empty = run every layer.
+  var skippedLayers: [Bool] = []
 
   /// Element counts of the buffers, shared by `init` and `bufferBytes` so
   /// the memory plan and the allocation agree.
@@ -72,9 +75,12 @@ final class ForwardState {
     return floats * MemoryLayout<Float>.stride + matmul
   }
 
-  init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int) throws(EdgeLMError) {
+  /// - Parameter sharedPool: the workers of another state to run on (a
+  ///   speculative draft model shares its target's, so the thread budget
+  ///   holds); nil = a new pool of `threads`.
+  init(config c: ModelConfig, contextLength: Int, maxBatch: Int, threads: Int, sharedPool: ThreadPool? = nil) throws(EdgeLMError) {
     config = c
-    pool = try ThreadPool(threadCount: threads)
+    if let sharedPool { pool = sharedPool } else { pool = try ThreadPool(threadCount: threads) }
     kv = try KVCache(config: c, contextLength: contextLength, maxBatch: maxBatch)
     self.maxBatch = maxBatch
     let s = Sizes(config: c, contextLength: contextLength, maxBatch: maxBatch, threads: threads)
@@ -193,9 +199,10 @@ final class ForwardState {
   }
 
   /// Makes room for `.all` logits of a full batch.
-  func reserveAllLogits() throws(EdgeLMError) {
-    if logits.count < maxBatch * config.vocabSize {
-      logits = try AlignedBuffer.allocate(count: maxBatch * config.vocabSize)
+  /// Grows the logits buffer to hold `rows` rows (it never shrinks).
+  func reserveLogits(rows: Int) throws(EdgeLMError) {
+    if logits.count < rows * config.vocabSize {
+      logits = try AlignedBuffer.allocate(count: rows * config.vocabSize)
     }
   }
 }

@@ -15,6 +15,8 @@ public struct GenerationStats: Sendable {
   public var weightStallNanoseconds: UInt64 = 0
   /// Bytes of streamed weights mapped (0 when everything is resident).
   public var streamedBytes = 0
+  /// Drafted and accepted tokens and target passes (speculative decoding).
+  public var speculative = SpeculativeStats()
 
   public init() {}
 
@@ -59,11 +61,18 @@ extension Session {
   /// `onPiece(bytes, token)` with each token's text, held back until it ends
   /// on a whole UTF-8 character. Return `false` from `onPiece` to stop.
   /// The prompt is appended to whatever the session already holds.
+  /// With a `speculator` the tokens are drafted and verified several at a
+  /// time; greedy output is the same token for token, sampled output
+  /// follows the same distribution.
   /// - Throws: `.contextFull` if the prompt alone does not fit, `.cancelled`.
   public func generate(
     prompt: [Int32], maxTokens: Int, sampler: inout Sampler,
     onPiece: (_ piece: [UInt8], _ token: Int32) -> Bool
   ) throws(EdgeLMError) -> (GenerationStats, StopReason) {
+    if let speculator {
+      return try generateSpeculatively(
+        prompt: prompt, maxTokens: maxTokens, sampler: &sampler, speculator: speculator, onPiece: onPiece)
+    }
     var stats = GenerationStats()
     stats.promptTokens = prompt.count
     let tokenizer = model.tokenizer

@@ -33,7 +33,12 @@ public final class Session {
   public let model: Model
   public let contextLength: Int
   /// Number of positions filled in the KV cache (llama.cpp's n_past).
-  public private(set) var position = 0
+  public var position: Int { history.count }
+  /// (position) the token ids whose keys and values the cache holds, in
+  /// order: what a speculative draft continues from.
+  public private(set) var history: [Int32] = []
+  /// Drafts and verifies tokens during `generate` (nil: one token per pass).
+  public internal(set) var speculator: Speculator? = nil
   let state: ForwardState
 
   private init(model: Model, contextLength: Int, state: ForwardState) {
@@ -52,7 +57,7 @@ public final class Session {
 
   /// `create(model:options:)` with a memory plan: its streamed units are
   /// paged by a `LayerPager` during forward passes.
-  static func create(model: Model, options: SessionOptions, plan: MemoryPlan?) throws(EdgeLMError) -> Session {
+  static func create(model: Model, options: SessionOptions, plan: MemoryPlan?, sharedPool: ThreadPool? = nil) throws(EdgeLMError) -> Session {
     let trained = model.config.trainedContextLength
     let ctx = options.contextLength == 0 ? min(trained, SessionOptions.defaultContextLength) : options.contextLength
     guard ctx >= 1 && ctx <= trained else {
@@ -66,11 +71,12 @@ public final class Session {
     if let plan, plan.cap > 0, let file = model.gguf.mapping { file.release(offset: 0, count: plan.headerBytes) }
     let state = try ForwardState(
       config: model.config, contextLength: ctx, maxBatch: min(options.batchSize, ctx),
-      threads: options.threads)
+      threads: options.threads, sharedPool: sharedPool)
     if let plan, plan.isStreaming, let file = model.gguf.mapping {
       state.pager = LayerPager(file: file, plan: plan)
     }
     let session = Session(model: model, contextLength: ctx, state: state)
+    session.history.reserveCapacity(ctx)
     session.plan = plan
     return session
   }
@@ -86,7 +92,7 @@ public final class Session {
   public var kvCacheBytes: Int { state.kv.byteCount }
 
   /// Forgets the conversation (the cache is overwritten, not cleared).
-  public func reset() { position = 0 }
+  public func reset() { history.removeAll(keepingCapacity: true) }
 
   /// Drops cached positions at and after `newPosition` (KV rollback), so
   /// the next evaluation continues from there. A model with sliding-window
@@ -102,7 +108,7 @@ public final class Session {
     guard position - newPosition <= maxRollback else {
       throw EdgeLMError(.invalidArgument, "cannot roll back \(position - newPosition) positions: this model's sliding-window layers keep only the last \(maxRollback) positions beyond their window; reset the session and evaluate again")
     }
-    position = newPosition
+    history.removeLast(position - newPosition)
   }
 
   /// How many positions `truncate` can roll back at once (Int.max unless
@@ -139,7 +145,7 @@ public final class Session {
       guard tokens.count <= state.maxBatch else {
         throw EdgeLMError(.invalidArgument, "all-position logits need at most \(state.maxBatch) tokens per call, got \(tokens.count)")
       }
-      try state.reserveAllLogits()
+      try state.reserveLogits(rows: tokens.count)
     }
     var done = 0
     try tokens.withUnsafeBufferPointer { (buffer) throws(EdgeLMError) in
@@ -154,7 +160,7 @@ public final class Session {
           state.cancel.clear()
           throw EdgeLMError(.cancelled, "evaluation cancelled after \(done) of \(buffer.count) tokens")
         }
-        position += n
+        history.append(contentsOf: buffer[done..<done + n])
         done += n
       }
     }

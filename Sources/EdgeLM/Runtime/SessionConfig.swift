@@ -51,19 +51,16 @@ extension Session {
     return (ctx, min(batchSize, ctx), config.resolvedThreads(onlineCPUs: Environment.cpuCount))
   }
 
-  /// A session with the config's threads, context length, cache type and
-  /// RAM cap.
+  /// A session with the config's threads, context length, cache type, RAM
+  /// cap and speculative decoding (a draft model is loaded here).
   /// - Throws: `.unsupported` for settings this build does not implement
   ///   (naming the key), `.resourceLimit` when `ram_limit` is below the
   ///   smallest plan (the message gives the smallest cap that works) or,
-  ///   with `paging: "off"`, below what the whole model needs; and the
-  ///   errors of `create(model:options:)`.
+  ///   with `paging: "off"`, below what the whole model needs; the errors
+  ///   of `create(model:options:)` and of `setSpeculation`.
   public static func create(model: Model, config: RuntimeConfig, batchSize: Int = 128) throws(EdgeLMError) -> Session {
     guard config.kvCacheType == .f16 else {
       throw EdgeLMError(.unsupported, "config: kv_cache_type '\(config.kvCacheType.name)' is not implemented in this build (supported: f16)")
-    }
-    guard config.speculative.mode == .off else {
-      throw EdgeLMError(.unsupported, "config: speculative.mode '\(config.speculative.mode.name)' is not implemented in this build (supported: off)")
     }
     let (ctx, batch, threads) = try shape(model: model, config: config, batchSize: batchSize)
     let plan: MemoryPlan
@@ -72,8 +69,10 @@ extension Session {
     } catch {
       throw EdgeLMError(error.status, "config: " + error.message)
     }
-    return try Session.create(
+    let session = try Session.create(
       model: model, options: SessionOptions(contextLength: ctx, threads: threads, batchSize: min(batch, plan.maxBatch)),
       plan: plan)
+    try session.setSpeculation(config.speculative, sampling: config.sampling)
+    return session
   }
 }

@@ -1,0 +1,94 @@
+// Drafts from a second, smaller model with the target's vocabulary (e.g.
+// SmolLM2 Q4_1 for an F16 target). Its own KV cache follows the target's
+// tokens; it shares the target's worker threads.
+
+final class ModelDrafter: Drafter {
+  /// The draft model's session (its cache holds a prefix of the target's
+  /// tokens plus the tokens it drafted last).
+  let session: Session
+  var sampler: Sampler
+  /// Drafting stops after a token the draft gives less than this.
+  let minProbability: Float
+
+  private init(session: Session, sampler: Sampler, minProbability: Float) {
+    self.session = session
+    self.sampler = sampler
+    self.minProbability = minProbability
+  }
+
+  /// Loads the draft model at `path` and makes a session for it with the
+  /// target's context length and threads.
+  /// - Throws: the errors of `Model(path:)` (prefixed with the draft path),
+  ///   `.invalidArgument` when its vocabulary differs from the target's.
+  static func make(
+    path: String, target: Session, sampling: SamplingConfig, minProbability: Float, maxDraft: Int
+  ) throws(EdgeLMError) -> ModelDrafter {
+    let model: Model
+    do throws(EdgeLMError) {
+      model = try Model(path: path)
+    } catch {
+      throw EdgeLMError(error.status, "draft model '\(path)': " + error.message)
+    }
+    try checkVocabulary(draft: model, target: target.model, path: path)
+    let ctx = min(target.contextLength, model.config.trainedContextLength)
+    let session = try Session.create(
+      model: model,
+      options: SessionOptions(contextLength: ctx, threads: target.threads, batchSize: max(maxDraft + 1, min(64, ctx))),
+      plan: nil, sharedPool: target.state.pool)
+    return ModelDrafter(
+      session: session, sampler: Sampler(sampling, stream: 1), minProbability: minProbability)
+  }
+
+  /// Drafted ids are the target's ids: same size, same token texts.
+  static func checkVocabulary(draft: Model, target: Model, path: String) throws(EdgeLMError) {
+    let a = draft.tokenizer, b = target.tokenizer
+    guard a.vocabSize == b.vocabSize && draft.config.vocabSize == target.config.vocabSize else {
+      throw EdgeLMError(.invalidArgument, "draft model '\(path)' has \(draft.config.vocabSize) tokens but the target has \(target.config.vocabSize): they must share one vocabulary")
+    }
+    for id in 0..<a.vocabSize where a.tokens[id] != b.tokens[id] {
+      throw EdgeLMError(.invalidArgument, "draft model '\(path)' has another vocabulary than the target: token \(id) differs")
+    }
+  }
+
+  func propose(target: Session, pending: Int32, limit: Int, into draft: inout Draft) throws(EdgeLMError) {
+    // Bring the draft's cache to target.history + [pending]: keep the common
+    // prefix, evaluate the rest (at least `pending`, for its logits).
+    let context = target.history
+    let mine = session.history
+    var common = 0
+    let shared = min(mine.count, context.count)
+    while common < shared && mine[common] == context[common] { common += 1 }
+    if session.position - common > session.maxRollback { common = 0 }
+    try session.truncate(to: common)
+    let free = session.contextLength - session.position - (context.count - common) - 1
+    let n = min(limit, free)
+    guard n >= 1 else { return }
+    var suffix = Array(context[common...])
+    suffix.append(pending)
+    var logits = try session.evaluate(suffix, logits: .last)
+    let vocab = session.vocabSize
+    if sampler.parameters.repeatPenalty != 1 {
+      var recent = context.suffix(sampler.parameters.repeatLastN)
+      recent.append(pending)
+      sampler.setHistory(recent)
+    }
+    for i in 0..<n {
+      let token: Int32
+      let distribution: TokenDistribution
+      let probability: Float
+      if sampler.isGreedy {
+        token = sampler.sample(logits, vocabSize: vocab)
+        distribution = .certain(token)
+        probability = softmaxProbability(logits, count: vocab, token: token)
+      } else {
+        distribution = sampler.distribution(logits, vocabSize: vocab)
+        token = sampler.draw(distribution)
+        probability = distribution.probability(of: token)
+      }
+      draft.append(token, distribution)
+      sampler.accept(token)
+      if i == n - 1 || probability < minProbability { break }
+      logits = try session.evaluate([token], logits: .last)
+    }
+  }
+}

@@ -1,0 +1,341 @@
+import Foundation
+import Testing
+@testable import EdgeLM
+
+/// Speculative decoding on the real SmolLM2 Q4_1: greedy output identical to
+/// plain decoding for all three draft sources, sampled output with the
+/// target's distribution, and the pieces (n-gram lookup, residual, config
+/// errors) on their own.
+@Suite(.serialized) struct SpeculativeTests {
+  nonisolated(unsafe) static var target: Model? = nil
+  nonisolated(unsafe) static var draftPath: String? = nil
+
+  static func model() throws -> Model {
+    if let target { return target }
+    let m = try Model(path: TestPaths.model(TestPaths.smollm2Name))
+    target = m
+    return m
+  }
+
+  /// A draft that disagrees with the target now and then: the target
+  /// re-quantized to Q4_0 (made once per run, deleted at exit by the OS's
+  /// tmp cleaning; the path is unique per process).
+  static func draftModelPath() throws -> String {
+    if let draftPath { return draftPath }
+    let path = NSTemporaryDirectory() + "edgelm-spec-draft-\(getpid()).gguf"
+    _ = try ModelQuantizer.quantize(
+      input: TestPaths.model(TestPaths.smollm2Name), output: path,
+      target: #require(QuantizeTarget.named("Q4_0")), options: QuantizeOptions(threads: 2))
+    draftPath = path
+    return path
+  }
+
+  static let prompts = [
+    "The capital of France is Paris. The capital of Germany is Berlin. The capital of Italy is",
+    "Once upon a time, in a small village by the sea,",
+    "def fibonacci(n):\n    if n < 2:\n        return n\n",
+    "Repeat the sentence exactly: The quick brown fox jumps over the lazy dog. The quick brown fox",
+    "1, 2, 3, 4, 5, 6, 7,",
+    "<|im_start|>user\nWhat is the boiling point of water?<|im_end|>\n<|im_start|>assistant\n",
+    "Rewrite in plain words: The committee has decided to postpone the meeting until further notice. Rewritten:",
+    "A list of fruits: apple, banana, cherry, apple, banana,",
+    "The mitochondria is the powerhouse of the",
+    "SELECT name, age FROM users WHERE age > 30 ORDER BY",
+  ]
+
+  func generate(_ session: Session, _ prompt: String, _ n: Int, sampling: SamplingConfig = .greedy) throws -> ([Int32], GenerationStats) {
+    session.reset()
+    var sampler = Sampler(sampling)
+    let tokens = try session.promptTokens(Array(prompt.utf8), addSpecial: true)
+    var out: [Int32] = []
+    let (stats, _) = try session.generate(prompt: tokens, maxTokens: n, sampler: &sampler) { _, t in
+      if t >= 0 { out.append(t) }
+      return true
+    }
+    return (out, stats)
+  }
+
+  static let modes: [SpeculativeMode] = [.ngram, .selfSpeculative, .draft]
+
+  /// Greedy: every draft source gives the plain loop's tokens, on 10
+  /// prompts, with drafts that are partly rejected (so rollback is used).
+  @Test(arguments: modes) func greedyOutputIsIdentical(_ mode: SpeculativeMode) throws {
+    let model = try Self.model()
+    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    var config = SpeculativeConfig()
+    config.mode = mode
+    if mode == .draft { config.draftModel = try Self.draftModelPath() }
+    try spec.setSpeculation(config, sampling: .greedy)
+    var total = SpeculativeStats()
+    for prompt in Self.prompts {
+      let (expected, _) = try generate(plain, prompt, 32)
+      let (got, stats) = try generate(spec, prompt, 32)
+      #expect(got == expected, "\(mode.name): \(prompt)")
+      // The session ends where the plain loop's does.
+      #expect(spec.history == plain.history, "\(mode.name): cache contents differ after: \(prompt)")
+      total.drafted += stats.speculative.drafted
+      total.accepted += stats.speculative.accepted
+      total.targetPasses += stats.speculative.targetPasses
+    }
+    // The test means something only if drafts were made, accepted and rejected.
+    #expect(total.accepted > 0, "\(mode.name): nothing accepted")
+    #expect(total.accepted < total.drafted, "\(mode.name): nothing rejected")
+    #expect(total.targetPasses < 10 * 32, "\(mode.name): no pass produced more than one token")
+  }
+
+  /// Greedy with a repetition penalty (the drafted tokens enter the penalty
+  /// history as they are accepted) is still the plain loop's output.
+  @Test func greedyWithRepetitionPenaltyIsIdentical() throws {
+    let model = try Self.model()
+    var sampling = SamplingConfig.greedy
+    sampling.repeatPenalty = 1.3
+    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    var config = SpeculativeConfig()
+    config.mode = .selfSpeculative
+    try spec.setSpeculation(config, sampling: sampling)
+    for prompt in Self.prompts.prefix(4) {
+      let (expected, _) = try generate(plain, prompt, 24, sampling: sampling)
+      let (got, _) = try generate(spec, prompt, 24, sampling: sampling)
+      #expect(got == expected, "\(prompt)")
+    }
+  }
+
+  /// Stops (max tokens, end of generation, callback) leave the same output
+  /// and cache as plain decoding, also when they fall inside an accepted run.
+  @Test func stopsMatchPlainDecoding() throws {
+    let model = try Self.model()
+    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    var config = SpeculativeConfig()
+    config.mode = .draft
+    config.draftModel = try Self.draftModelPath()
+    try spec.setSpeculation(config, sampling: .greedy)
+    let prompt = Self.prompts[5]  // a chat turn: the reply ends with <|im_end|>
+    for n in [1, 2, 3, 5, 8, 200] {
+      let (expected, _) = try generate(plain, prompt, n)
+      let (got, _) = try generate(spec, prompt, n)
+      #expect(got == expected, "max \(n)")
+      #expect(spec.history == plain.history, "max \(n)")
+    }
+    // A callback that stops after 4 pieces.
+    for s in [plain, spec] {
+      s.reset()
+      var sampler = Sampler(.greedy)
+      var seen = 0
+      _ = try s.generate(prompt: try s.promptTokens(Array(Self.prompts[0].utf8), addSpecial: true), maxTokens: 50, sampler: &sampler) { _, _ in
+        seen += 1
+        return seen < 4
+      }
+    }
+    #expect(spec.history == plain.history)
+  }
+
+  // MARK: - Sampling follows the target's distribution
+
+  /// The exact distribution of the second generated token: sum over the
+  /// first token's candidates t of p(t) * p(. | t), from the target alone.
+  func exactSecondToken(_ session: Session, prompt: [Int32], sampling: SamplingConfig) throws -> [Int32: Double] {
+    session.reset()
+    var sampler = Sampler(sampling)
+    let first = sampler.distribution(try session.evaluate(prompt), vocabSize: session.vocabSize)
+    let tokenizer = session.model.tokenizer
+    var exact: [Int32: Double] = [:]
+    for j in 0..<first.ids.count {
+      let p1 = Double(first.weights[j] / first.total)
+      // An end-of-generation token is not emitted: no second token (-1).
+      if tokenizer.isEndOfGeneration(first.ids[j]) {
+        exact[-1, default: 0] += p1
+        continue
+      }
+      try session.truncate(to: prompt.count)
+      let second = sampler.distribution(try session.evaluate([first.ids[j]]), vocabSize: session.vocabSize)
+      for i in 0..<second.ids.count {
+        let id = tokenizer.isEndOfGeneration(second.ids[i]) ? -1 : second.ids[i]
+        exact[id, default: 0] += p1 * Double(second.weights[i] / second.total)
+      }
+    }
+    return exact
+  }
+
+  /// Pearson's chi-square of `counts` against `expected` probabilities, with
+  /// candidates expected fewer than 5 times pooled into one class.
+  static func chiSquare(_ counts: [Int32: Int], _ expected: [Int32: Double], runs: Int) -> (chi2: Double, df: Int) {
+    var chi2 = 0.0, classes = 0
+    var pooledObserved = 0, pooledExpected = 0.0
+    for (id, p) in expected {
+      let e = p * Double(runs)
+      let o = counts[id] ?? 0
+      if e >= 5 {
+        chi2 += (Double(o) - e) * (Double(o) - e) / e
+        classes += 1
+      } else {
+        pooledObserved += o
+        pooledExpected += e
+      }
+    }
+    // Tokens outside the exact support (must not happen) land in the pool.
+    for (id, o) in counts where expected[id] == nil { pooledObserved += o }
+    if pooledExpected >= 1 || pooledObserved > 0 {
+      let e = max(pooledExpected, 1e-9)
+      chi2 += (Double(pooledObserved) - e) * (Double(pooledObserved) - e) / e
+      classes += 1
+    }
+    return (chi2, classes - 1)
+  }
+
+  /// The 0.1% critical value of chi-square with `df` degrees of freedom
+  /// (Wilson-Hilferty; within 1% of the table for df >= 3).
+  static func critical(df: Int) -> Double {
+    let k = Double(df), z = 3.0902
+    let a = 2 / (9 * k)
+    return k * pow(1 - a + z * a.squareRoot(), 3)
+  }
+
+  /// Samples `runs` continuations of two tokens after `text` at
+  /// temperature 1 (top-k 40, top-p 0.95, min-p 0.05) and tests the second
+  /// token (the first one decided by verification) against the target's
+  /// exact distribution: chi-square at the 0.1% level.
+  func checkSecondTokenDistribution(
+    model: Model, contextLength: Int, threads: Int, text: String, config: SpeculativeConfig, runs: Int
+  ) throws -> SpeculativeStats {
+    var sampling = SamplingConfig()
+    sampling.temperature = 1
+    sampling.seed = 1234
+    let session = try Session.create(model: model, options: SessionOptions(contextLength: contextLength, threads: threads))
+    let prompt = try session.promptTokens(Array(text.utf8), addSpecial: true)
+    let exact = try exactSecondToken(session, prompt: prompt, sampling: sampling)
+    #expect(abs(exact.values.reduce(0, +) - 1) < 1e-4)
+
+    try session.setSpeculation(config, sampling: sampling)
+    session.reset()
+    try session.evaluate(Array(prompt.dropLast()))
+    var sampler = Sampler(sampling)
+    var counts: [Int32: Int] = [:]
+    var stats = SpeculativeStats()
+    for _ in 0..<runs {
+      try session.truncate(to: prompt.count - 1)
+      var out: [Int32] = []
+      let (s, _) = try session.generate(prompt: [prompt.last!], maxTokens: 2, sampler: &sampler) { _, t in
+        if t >= 0 { out.append(t) }
+        return true
+      }
+      stats.drafted += s.speculative.drafted
+      stats.accepted += s.speculative.accepted
+      counts[out.count == 2 ? out[1] : -1, default: 0] += 1
+    }
+    let (chi2, df) = Self.chiSquare(counts, exact, runs: runs)
+    #expect(df >= 5)
+    #expect(chi2 < Self.critical(df: df), "\(config.mode.name): chi-square \(chi2) with \(df) degrees of freedom")
+    return stats
+  }
+
+  /// Self drafts and a draft model, over 4,000 runs each; plain decoding
+  /// (`off`) is the control. The target is a tiny random-weight llama
+  /// (SyntheticModelTests) so runs are cheap and its distributions wide;
+  /// the draft model is another random model with the same vocabulary, so
+  /// most of its drafts are rejected and the residual draw is exercised.
+  /// (The test has power: accepting with min(1, 2p/q) instead of
+  /// min(1, p/q) gives chi-square 520 against a critical 210 in self mode.)
+  @Test(arguments: [SpeculativeMode.selfSpeculative, .draft, .off])
+  func sampledTokensFollowTheTargetDistribution(_ mode: SpeculativeMode) throws {
+    let (targetPath, _) = try SyntheticModelTests.makeModel(.f32, tied: false)
+    let (draftPath, _) = try SyntheticModelTests.makeModel(.q8_0, tied: false)
+    defer {
+      try? FileManager.default.removeItem(atPath: targetPath)
+      try? FileManager.default.removeItem(atPath: draftPath)
+    }
+    var config = SpeculativeConfig()
+    config.mode = mode
+    if mode == .draft { config.draftModel = draftPath }
+    let stats = try checkSecondTokenDistribution(
+      model: try Model(path: targetPath), contextLength: 64, threads: 1, text: "hello", config: config, runs: 4000)
+    if mode != .off {
+      // Both branches of the acceptance rule ran, many times.
+      #expect(stats.accepted > 200 && stats.accepted < stats.drafted - 200, "\(mode.name): \(stats)")
+    }
+  }
+
+  /// N-gram drafts (a point mass: accept with probability p(d), else draw
+  /// from p without d) on the real model, where a repeating prompt makes
+  /// the lookup's guesses good: 2,000 runs.
+  @Test func ngramSampledTokensFollowTheTargetDistribution() throws {
+    var config = SpeculativeConfig()
+    config.mode = .ngram
+    let stats = try checkSecondTokenDistribution(
+      model: try Self.model(), contextLength: 64, threads: 2,
+      text: "red green blue red green blue red green blue red green", config: config, runs: 2000)
+    #expect(stats.accepted > 50 && stats.accepted < stats.drafted - 50, "\(stats)")
+  }
+
+  // MARK: - Pieces
+
+  @Test func ngramLookupFindsTheLongestLatestMatch() {
+    // ... 1 2 3 [9] ... 2 3 [7] ... 1 2 3 -> the 3-gram "1 2 3" wins: 9.
+    let context: [Int32] = [1, 2, 3, 9, 5, 2, 3, 7, 8, 1, 2, 3]
+    #expect(NGramDrafter.continuation(of: context, minimum: 2, maximum: 4) == 3)
+    // Only 2-grams allowed: the latest "2 3" is followed by 7.
+    #expect(NGramDrafter.continuation(of: context, minimum: 2, maximum: 2) == 7)
+    #expect(NGramDrafter.continuation(of: [1, 2, 3, 4], minimum: 1, maximum: 4) == nil)
+    #expect(NGramDrafter.continuation(of: [5], minimum: 1, maximum: 4) == nil)
+    // The match may overlap the suffix: "a a a" -> continue with a.
+    #expect(NGramDrafter.continuation(of: [4, 4, 4], minimum: 2, maximum: 2) == 2)
+  }
+
+  @Test func residualIsTheNormalisedPositivePart() {
+    var p = TokenDistribution()
+    p.ids = [1, 2, 3]; p.weights = [5, 3, 2]; p.total = 10
+    var q = TokenDistribution()
+    q.ids = [2, 1]; q.weights = [6, 4]; q.total = 10
+    let r = Session.residual(p, q)
+    // p - q: 1: 0.5-0.4 = 0.1, 2: 0.3-0.6 < 0, 3: 0.2-0 = 0.2.
+    #expect(r.ids == [1, 3])
+    #expect(abs(r.probability(of: 1) - 1.0 / 3) < 1e-5)
+    #expect(abs(r.probability(of: 3) - 2.0 / 3) < 1e-5)
+    // Against a point mass: p without that token.
+    let s = Session.residual(p, .certain(1))
+    #expect(s.ids == [2, 3] && abs(s.probability(of: 2) - 0.6) < 1e-5)
+  }
+
+  @Test func badSettingsAreClearErrors() throws {
+    let model = try Self.model()
+    let session = try Session.create(model: model, options: SessionOptions(contextLength: 256, threads: 1))
+    var config = SpeculativeConfig()
+    config.mode = .selfSpeculative
+    config.skipLayers = [3, 30]
+    #expect(throws: EdgeLMError.self) { try session.setSpeculation(config, sampling: .greedy) }
+    do { try session.setSpeculation(config, sampling: .greedy) } catch {
+      #expect(error.status == .invalidArgument && error.message.contains("layer 30"), "\(error.message)")
+    }
+    config.skipLayers = Array(0..<30)
+    do { try session.setSpeculation(config, sampling: .greedy); Issue.record("skipping every layer was accepted") } catch {
+      #expect(error.message.contains("all 30 layers"), "\(error.message)")
+    }
+    config = SpeculativeConfig()
+    config.mode = .draft
+    config.draftModel = try TestPaths.model(TestPaths.gemma3Name)
+    do { try session.setSpeculation(config, sampling: .greedy); Issue.record("a draft with another vocabulary was accepted") } catch {
+      #expect(error.status == .invalidArgument && error.message.contains("vocabulary"), "\(error.message)")
+    }
+    config.draftModel = "/nonexistent/draft.gguf"
+    do { try session.setSpeculation(config, sampling: .greedy); Issue.record("a missing draft was accepted") } catch {
+      #expect(error.status == .io && error.message.contains("draft model '/nonexistent/draft.gguf'"), "\(error.message)")
+    }
+    // A failed setting leaves speculation as it was (off).
+    #expect(session.speculator == nil)
+  }
+
+  /// The draft model runs on the target's workers: no extra threads.
+  @Test func draftModelSharesTheThreadBudget() throws {
+    let model = try Self.model()
+    let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+    let session = try Session.create(model: model, options: SessionOptions(contextLength: 256, threads: 3))
+    var config = SpeculativeConfig()
+    config.mode = .draft
+    config.draftModel = try Self.draftModelPath()
+    try session.setSpeculation(config, sampling: .greedy)
+    let after = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+    #expect(after - before == 2, "threads added: \(after - before) (budget 3 = the caller + 2 workers)")
+  }
+}
