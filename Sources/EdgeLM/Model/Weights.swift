@@ -49,4 +49,29 @@ struct TensorLookup {
     QuantKernels.dequantize(t.type, data, buffer.pointer, count: count)
     return WeightVector(pointer: UnsafePointer(buffer.pointer), count: count, owner: buffer)
   }
+
+  /// A 1-D vector `name` of `count` elements always copied out of the
+  /// mapping (small tables, such as RoPE frequency factors, that must stay
+  /// readable while the pager releases mapped weights), each value finite
+  /// and positive.
+  func ownedPositiveVector(_ name: String, count: Int) throws(EdgeLMError) -> WeightVector {
+    let mapped = try vector(name, count: count)
+    let buffer = try AlignedBuffer<Float>.allocate(count: count)
+    for i in 0..<count {
+      let v = mapped.pointer[i]
+      guard v.isFinite, v > 0 else {
+        throw EdgeLMError(.format, "tensor '\(name)' element \(i) = \(v) must be a finite number > 0")
+      }
+      buffer.pointer[i] = v
+    }
+    return WeightVector(pointer: UnsafePointer(buffer.pointer), count: count, owner: buffer)
+  }
+}
+
+extension WeightMatrix {
+  /// The rows `range` of this matrix, in place (a fused tensor's parts:
+  /// phi3's `attn_qkv`, its gate-and-up `ffn_up`).
+  func rows(_ range: Range<Int>) -> WeightMatrix {
+    WeightMatrix(type: type, data: data + range.lowerBound * rowStride, rows: range.count, cols: cols, rowStride: rowStride)
+  }
 }
