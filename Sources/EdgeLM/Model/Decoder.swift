@@ -67,9 +67,6 @@ public struct DecoderWeights {
     var postNorms = false
     /// `attn_q.bias`, `attn_k.bias`, `attn_v.bias`: qwen2.
     var qkvBiases = false
-    /// One `attn_qkv` (qDim + 2 kvDim rows: Q, then K, then V) instead of
-    /// three projections: phi3.
-    var fusedQKV = false
     /// `ffn_up` with 2 ffn rows, the gate then the up projection, and no
     /// `ffn_gate`: phi3 (llama.cpp's LLM_FFN_SWIGLU on one tensor).
     var fusedGateUp = false
@@ -117,7 +114,10 @@ public struct DecoderWeights {
       let shape = attentionShape(c, layer: i, factors: factors.short?.pointer)
       let ropeLong = factors.long.map { attentionShape(c, layer: i, factors: $0.pointer).rope }
       let wq, wk, wv: WeightMatrix
-      if extra.fusedQKV {
+      // One `attn_qkv` (qDim + 2 kvDim rows: Q, then K, then V) where the
+      // file has it (phi3; llama.cpp's create_tensor_qkv accepts it for
+      // every architecture), else three projections.
+      if t.hasTensor(p + "attn_qkv.weight") {
         let qkv = try t.matrix(p + "attn_qkv.weight", cols: dim, rows: c.qDim + 2 * c.kvDim)
         wq = qkv.rows(0..<c.qDim)
         wk = qkv.rows(c.qDim..<c.qDim + c.kvDim)
@@ -155,6 +155,12 @@ public struct DecoderWeights {
     let outputNorm = try t.vector("output_norm.weight", count: dim)
     let output = t.hasTensor("output.weight")
       ? try t.matrix("output.weight", cols: dim, rows: c.vocabSize) : embedding
+    // llama.cpp refuses a file with tensors its architecture does not
+    // load; here too, so that a bias or expert tensor is never silently
+    // dropped.
+    if let name = t.firstUntaken() {
+      throw EdgeLMError(.unsupported, "tensor '\(name)' is not used by the \(c.architecture.name) decoder (a feature this build does not support)")
+    }
     var owners: [WeightVector] = []
     if let v = factors.short { owners.append(v) }
     if let v = factors.long { owners.append(v) }

@@ -140,6 +140,9 @@ public struct ModelConfig: Sendable {
       return v
     }
 
+    if let experts = try optional("expert_count", 0...65536), experts > 0 {
+      throw EdgeLMError(.unsupported, "metadata '\(a).expert_count' = \(experts): mixture-of-experts models are not supported")
+    }
     layerCount = try required("block_count", 1...ModelConfig.maxLayers)
     embeddingLength = try required("embedding_length", 1...ModelConfig.maxWidth)
     feedForwardLength = try required("feed_forward_length", 1...ModelConfig.maxWidth)
@@ -211,8 +214,14 @@ public struct ModelConfig: Sendable {
     switch architecture {
     case .llama:
       // llama.cpp's LLM_ARCH_LLAMA ignores any sliding window (Mistral 7B
-      // v0.1 runs with full attention there), and so do we.
-      break
+      // v0.1 runs with full attention there), and so do we. Its attention
+      // scale may be set (`llama.attention.scale`, 0 meaning the default).
+      if let scale = try gguf.float(a + ".attention.scale"), scale != 0 {
+        guard scale.isFinite, scale > 0 else {
+          throw EdgeLMError(.format, "metadata '\(a).attention.scale' = \(scale) must be a finite number > 0")
+        }
+        attentionScale = scale
+      }
     case .qwen2, .qwen3, .phi3:
       // As llama.cpp (LLAMA_ROPE_TYPE_NEOX for these). phi3's sliding window
       // is disabled in llama.cpp ("Phi SWA is currently disabled"), qwen2's

@@ -12,6 +12,6 @@ extension DecoderWeights {
   /// The phi3 tensors of `gguf`: fused QKV and gate-up matrices views split
   /// in place, optional longrope factors.
   static func phi3(gguf: GGUFFile, config c: ModelConfig) throws(EdgeLMError) -> DecoderWeights {
-    try load(gguf: gguf, config: c, extra: OptionalTensors(fusedQKV: true, fusedGateUp: true, longRopeFactors: true))
+    try load(gguf: gguf, config: c, extra: OptionalTensors(fusedGateUp: true, longRopeFactors: true))
   }
 }
