@@ -16,6 +16,22 @@ enum InfoCommand {
     if c.slidingWindow > 0 {
       out += "  sliding-window layers use rope base \(fixed(Double(c.ropeBaseSliding), 1)); attention scale \(c.attentionScale), embedding scale \(c.embeddingScale)\n"
     }
+    var rope = "  rope: \(c.ropeStyle == .neox ? "neox (halves)" : "normal (adjacent pairs)")"
+    if c.ropeFreqScale != 1 { rope += ", linear scaling factor \(1 / c.ropeFreqScale)" }
+    if g.tensor(named: "rope_freqs.weight") != nil { rope += ", frequency factors rope_freqs (llama3 scaling)" }
+    if g.tensor(named: "rope_factors_long.weight") != nil || g.tensor(named: "rope_factors_short.weight") != nil {
+      rope += ", longrope factors (long ones beyond \(c.ropeOriginalContextLength) positions)"
+    }
+    if c.ropeAttentionFactor != 1 { rope += ", attention factor \(c.ropeAttentionFactor)" }
+    out += rope + "\n"
+    var features: [String] = []
+    if g.tensor(named: "blk.0.attn_q.bias") != nil { features.append("Q/K/V biases") }
+    if g.tensor(named: "blk.0.attn_qkv.weight") != nil { features.append("fused QKV") }
+    if g.tensor(named: "blk.0.attn_q_norm.weight") != nil { features.append("per-head Q/K norms") }
+    if g.tensor(named: "blk.0.post_attention_norm.weight") != nil { features.append("post-attention/FFN norms") }
+    if g.tensor(named: "blk.0.ffn_gate.weight") == nil { features.append("fused gate-up FFN") }
+    if g.tensor(named: "output.weight") == nil { features.append("output tied to the embedding") }
+    if !features.isEmpty { out += "  blocks: " + features.joined(separator: ", ") + "\n" }
     out += "tokenizer: \(model.tokenizer.vocabSize) tokens, add BOS \(model.tokenizer.addBOS)\n"
     var byType: [String: (count: Int, bytes: Int)] = [:]
     for t in g.tensors {

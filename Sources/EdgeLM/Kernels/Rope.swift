@@ -17,12 +17,21 @@ public struct RopeTable {
   public let base: Float
   public let freqScale: Float
   public let style: RopeStyle
+  /// Per-pair frequency factors (dims/2) dividing each pair's angle, as
+  /// ggml_rope_ext's `freq_factors` (llama3's `rope_freqs`, phi3's long/short
+  /// factors); nil for none. The owner keeps the memory alive.
+  public let freqFactors: UnsafePointer<Float>?
+  /// Multiplies cos and sin (ggml's `attn_factor`, the YaRN mscale).
+  public let attnFactor: Float
 
-  public init(dims: Int, base: Float, freqScale: Float = 1, style: RopeStyle) {
+  public init(dims: Int, base: Float, freqScale: Float = 1, style: RopeStyle,
+              freqFactors: UnsafePointer<Float>? = nil, attnFactor: Float = 1) {
     self.dims = dims
     self.base = base
     self.freqScale = freqScale
     self.style = style
+    self.freqFactors = freqFactors
+    self.attnFactor = attnFactor
   }
 
   /// Fills `cache` with (cos, sin) pairs for position `pos`: (dims/2, 2).
@@ -32,9 +41,10 @@ public struct RopeTable {
     var theta = Float(pos)
     var i = 0
     while i < dims {
-      let angle = freqScale * theta
-      cache[i] = cosf(angle)
-      cache[i + 1] = sinf(angle)
+      let ff = freqFactors?[i / 2] ?? 1
+      let angle = freqScale * (theta / ff)
+      cache[i] = cosf(angle) * attnFactor
+      cache[i + 1] = sinf(angle) * attnFactor
       theta *= thetaScale
       i += 2
     }

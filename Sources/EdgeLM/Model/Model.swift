@@ -23,6 +23,9 @@ public struct Model {
     }
     switch config.architecture {
     case .llama: weights = try DecoderWeights.llama(gguf: gguf, config: config)
+    case .qwen2: weights = try DecoderWeights.qwen2(gguf: gguf, config: config)
+    case .qwen3: weights = try DecoderWeights.qwen3(gguf: gguf, config: config)
+    case .phi3: weights = try DecoderWeights.phi3(gguf: gguf, config: config)
     case .gemma3: weights = try DecoderWeights.gemma3(gguf: gguf, config: config)
     }
   }

@@ -5,13 +5,19 @@
 /// Architectures this build runs. `general.architecture` names them.
 public enum Architecture: Sendable {
   case llama
+  case qwen2
+  case qwen3
+  case phi3
   case gemma3
 
-  public static let supportedNames = "llama, gemma3"
+  public static let supportedNames = "llama, qwen2, qwen3, phi3, gemma3"
 
   init(name: String) throws(EdgeLMError) {
     switch name {
     case "llama": self = .llama
+    case "qwen2": self = .qwen2
+    case "qwen3": self = .qwen3
+    case "phi3": self = .phi3
     case "gemma3": self = .gemma3
     default:
       throw EdgeLMError(.unsupported, "architecture '\(name)' is not supported (supported: \(Architecture.supportedNames))")
@@ -21,6 +27,9 @@ public enum Architecture: Sendable {
   public var name: String {
     switch self {
     case .llama: return "llama"
+    case .qwen2: return "qwen2"
+    case .qwen3: return "qwen3"
+    case .phi3: return "phi3"
     case .gemma3: return "gemma3"
     }
   }
@@ -68,6 +77,13 @@ public struct ModelConfig: Sendable {
   public var ropeFreqScaleSliding: Float
   /// tanh soft-capping of the output logits (0 = none).
   public var finalLogitSoftcap: Float
+  /// Multiplies RoPE's cos and sin (`*.rope.scaling.attn_factor`, 1 unless
+  /// set; phi3's long-context models set it), so q.k scales by its square.
+  public var ropeAttentionFactor: Float
+  /// The context the model was trained with before RoPE scaling
+  /// (`*.rope.scaling.original_context_length`, default the trained
+  /// context): sessions longer than this use phi3's long RoPE factors.
+  public var ropeOriginalContextLength: Int
 
   public var qDim: Int { headCount * headDim }
 
@@ -124,6 +140,9 @@ public struct ModelConfig: Sendable {
       return v
     }
 
+    if let experts = try optional("expert_count", 0...65536), experts > 0 {
+      throw EdgeLMError(.unsupported, "metadata '\(a).expert_count' = \(experts): mixture-of-experts models are not supported")
+    }
     layerCount = try required("block_count", 1...ModelConfig.maxLayers)
     embeddingLength = try required("embedding_length", 1...ModelConfig.maxWidth)
     feedForwardLength = try required("feed_forward_length", 1...ModelConfig.maxWidth)
@@ -135,8 +154,11 @@ public struct ModelConfig: Sendable {
     }
     if let keyLength = try optional("attention.key_length", 1...65536) {
       headDim = keyLength
-      if let valueLength = try optional("attention.value_length", 1...65536), valueLength != keyLength {
-        throw EdgeLMError(.unsupported, "metadata '\(a).attention.value_length' = \(valueLength) differs from key_length = \(keyLength)")
+      // llama.cpp's value head size defaults to dim / heads, not key_length.
+      let valueLength = try optional("attention.value_length", 1...65536)
+        ?? (embeddingLength % headCount == 0 ? embeddingLength / headCount : 0)
+      if valueLength != keyLength {
+        throw EdgeLMError(.unsupported, "metadata '\(a).attention.value_length' = \(valueLength) (or dim / heads when absent) differs from key_length = \(keyLength)")
       }
     } else {
       guard embeddingLength % headCount == 0 else {
@@ -152,17 +174,33 @@ public struct ModelConfig: Sendable {
       throw EdgeLMError(.format, "metadata '\(a).rope.dimension_count' = \(ropeDims) must be even and at most the head size \(headDim)")
     }
     ropeBase = try positiveFloat("rope.freq_base", default: 10000, max: 1e12)
-    if let scaling = try gguf.string(a + ".rope.scaling.type"), scaling != "none" {
-      if scaling == "linear" {
-        let factor = try positiveFloat("rope.scaling.factor", default: 1, max: 1e6)
-        ropeFreqScale = 1 / factor
-      } else {
-        throw EdgeLMError(.unsupported, "metadata '\(a).rope.scaling.type' = '\(scaling)' is not supported (supported: none, linear)")
-      }
-    } else {
+    // As llama.cpp: the scaling type defaults to linear, whose factor
+    // (`rope.scaling.factor`, or the old `rope.scale_linear`; 0 or absent
+    // meaning 1) divides every angle. "longrope" (phi3) scales the same way
+    // and brings its per-dimension factors as tensors (Decoder.swift); YaRN
+    // needs the ramp extension this RoPE does not have.
+    let scaling = try gguf.string(a + ".rope.scaling.type") ?? "linear"
+    switch scaling {
+    case "none":
       ropeFreqScale = 1
+    case "linear", "longrope":
+      var factor: Float = 0
+      if let f = try gguf.float(a + ".rope.scaling.factor") {
+        factor = f
+      } else if let f = try gguf.float(a + ".rope.scale_linear") {
+        factor = f
+      }
+      if factor == 0 { factor = 1 }
+      guard factor.isFinite, factor > 0, factor <= 1e6 else {
+        throw EdgeLMError(.format, "metadata '\(a).rope.scaling.factor' = \(factor) must be a finite number in (0, 1e6]")
+      }
+      ropeFreqScale = 1 / factor
+    default:
+      throw EdgeLMError(.unsupported, "metadata '\(a).rope.scaling.type' = '\(scaling)' is not supported (supported: none, linear, longrope)")
     }
     rmsEpsilon = try positiveFloat("attention.layer_norm_rms_epsilon", default: nil, max: 1)
+    ropeAttentionFactor = try positiveFloat("rope.scaling.attn_factor", default: 1, max: 1e3)
+    ropeOriginalContextLength = try optional("rope.scaling.original_context_length", 1...(1 << 24)) ?? trainedContextLength
 
     ropeStyle = .normal
     feedForward = .swiglu
@@ -175,7 +213,20 @@ public struct ModelConfig: Sendable {
     finalLogitSoftcap = 0
     switch architecture {
     case .llama:
-      break
+      // llama.cpp's LLM_ARCH_LLAMA ignores any sliding window (Mistral 7B
+      // v0.1 runs with full attention there), and so do we. Its attention
+      // scale may be set (`llama.attention.scale`, 0 meaning the default).
+      if let scale = try gguf.float(a + ".attention.scale"), scale != 0 {
+        guard scale.isFinite, scale > 0 else {
+          throw EdgeLMError(.format, "metadata '\(a).attention.scale' = \(scale) must be a finite number > 0")
+        }
+        attentionScale = scale
+      }
+    case .qwen2, .qwen3, .phi3:
+      // As llama.cpp (LLAMA_ROPE_TYPE_NEOX for these). phi3's sliding window
+      // is disabled in llama.cpp ("Phi SWA is currently disabled"), qwen2's
+      // is never read: full attention here too.
+      ropeStyle = .neox
     case .gemma3:
       // As llama.cpp's LLM_ARCH_GEMMA3 hyper-parameters: neox RoPE, GeGLU,
       // embeddings scaled by sqrt(dim), every 6th layer global and the

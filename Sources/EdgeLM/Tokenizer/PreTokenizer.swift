@@ -22,6 +22,13 @@ enum PreTokenizerStep {
   case punctuationRuns
   /// `[0-9][0-9][0-9]`: ASCII digit triples, left to right.
   case asciiDigitTriples
+  /// gpt-4o / llama4 (Phi-4 mini), the std::regex form llama.cpp runs on
+  /// its "collapsed" text (every non-ASCII code point one byte per
+  /// category, so a non-ASCII letter counts as both cases):
+  /// `[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|
+  ///  [^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*(?:...)?|
+  ///  \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+  case gpt4o
 }
 
 /// A named pre-tokenizer and the vocabulary options llama.cpp ties to it.
@@ -44,7 +51,7 @@ struct PreTokenizer {
   /// spelling ("" means absent, which llama.cpp treats as "default").
   static let supportedNames: [String] = [
     "default", "gpt-2", "gpt2", "phi-2", "llama3", "llama-v3", "llama-bpe",
-    "qwen2", "deepseek-r1-qwen", "smollm", "starcoder",
+    "qwen2", "deepseek-r1-qwen", "smollm", "starcoder", "gpt-4o", "llama4",
   ]
 
   /// The pre-tokenizer llama.cpp's llama_vocab::impl::load selects for `name`,
@@ -65,6 +72,8 @@ struct PreTokenizer {
       return PreTokenizer(name: name, steps: [.eachNumber, .gpt2], cleanSpaces: false)
     case "starcoder":
       return PreTokenizer(name: name, steps: [.eachNumber, .gpt2])
+    case "gpt-4o", "llama4":
+      return PreTokenizer(name: name, steps: [.gpt4o], cleanSpaces: false)
     default:
       return nil
     }
@@ -99,6 +108,11 @@ struct PreTokenizer {
               var p = pos
               while p < end && PreTokenizer.isPunctuationOrOperator(c[p], f[p]) { p += 1 }
               return p - pos
+            }
+          case .gpt4o:
+            let collapsed = PreTokenizer.collapse(c, f)
+            offsets = collapsed.withUnsafeBufferPointer { t in
+              PreTokenizer.splitMatches(offsets) { pos, end in PreTokenizer.matchGPT4o(t, pos, end) }
             }
           case .asciiDigitTriples:
             offsets = PreTokenizer.splitMatches(offsets) { pos, end in
@@ -151,6 +165,105 @@ struct PreTokenizer {
       start = end
     }
     return out
+  }
+
+  // MARK: - gpt-4o (llama.cpp's std::regex on collapsed text)
+
+  /// llama.cpp's `text_collapsed`: ASCII stays, other whitespace becomes
+  /// 0x0B, other code points one byte per category (number 0xD1, letter
+  /// 0xD2, punctuation 0xD3, mark 0xD4, symbol 0xD5, anything else 0xD0).
+  static func collapse(_ cpts: UnsafeBufferPointer<UInt32>, _ flags: UnsafeBufferPointer<UInt16>) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: cpts.count)
+    for i in 0..<cpts.count {
+      let cp = cpts[i]
+      if cp < 0x80 { out[i] = UInt8(cp); continue }
+      let f = CodepointFlags(rawValue: flags[i])
+      if f.isWhitespace { out[i] = 0x0B; continue }
+      switch f.rawValue & 0xFF {
+      case CodepointFlags.number: out[i] = 0xD1
+      case CodepointFlags.letter: out[i] = 0xD2
+      case CodepointFlags.punctuation: out[i] = 0xD3
+      case CodepointFlags.mark: out[i] = 0xD4
+      case CodepointFlags.symbol: out[i] = 0xD5
+      default: out[i] = 0xD0
+      }
+    }
+    return out
+  }
+
+  /// The length of the gpt-4o pattern's match at `pos` in `t[..<end]`
+  /// (0 for none), with ECMAScript's ordered alternatives and greedy,
+  /// backtracking quantifiers worked out per alternative.
+  static func matchGPT4o(_ t: UnsafeBufferPointer<UInt8>, _ pos: Int, _ end: Int) -> Int {
+    @inline(__always) func at(_ i: Int) -> UInt8? { i < end ? t[i] : nil }
+    @inline(__always) func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (0x09...0x0D).contains(c) }
+    @inline(__always) func isUpper(_ c: UInt8) -> Bool { (0x41...0x5A).contains(c) || c == 0xD2 }
+    @inline(__always) func isLower(_ c: UInt8) -> Bool { (0x61...0x7A).contains(c) || c == 0xD2 }
+    @inline(__always) func isLetter(_ c: UInt8) -> Bool { isUpper(c) || isLower(c) }
+    @inline(__always) func isNumber(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) || c == 0xD1 }
+    @inline(__always) func isNewline(_ c: UInt8) -> Bool { c == 0x0D || c == 0x0A }
+    func run(_ from: Int, _ test: (UInt8) -> Bool) -> Int {
+      var i = from
+      while let c = at(i), test(c) { i += 1 }
+      return i - from
+    }
+    /// `(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?` at `i`.
+    func contraction(_ i: Int) -> Int {
+      guard at(i) == 0x27, let a = at(i + 1) else { return 0 }
+      let a0 = a | 0x20
+      if a0 == 0x73 || a0 == 0x74 { return 2 }                     // s t
+      if let b = at(i + 2) {
+        let b0 = b | 0x20
+        if (a0 == 0x72 && b0 == 0x65) || (a0 == 0x76 && b0 == 0x65) { return 3 }  // re ve
+      }
+      if a0 == 0x6D { return 2 }                                   // m
+      if a0 == 0x6C, let b = at(i + 2), b | 0x20 == 0x6C { return 3 }  // ll
+      if a0 == 0x64 { return 2 }                                   // d
+      return 0
+    }
+    guard let c = at(pos) else { return 0 }
+    let canPrefix = !isNewline(c) && !isLetter(c) && !isNumber(c)
+    // Alternatives 1 and 2: an optional prefix, then upper* lower+ or
+    // upper+ lower* (a non-ASCII letter is both), then a contraction.
+    for prefix in canPrefix ? [1, 0] : [0] {
+      let s = pos + prefix
+      let uppers = run(s, isUpper)
+      // upper* lower+: the longest upper run that still leaves a lower.
+      var u = uppers
+      while u >= 0 {
+        if let d = at(s + u), isLower(d) {
+          let e = s + u + run(s + u, isLower)
+          return e + contraction(e) - pos
+        }
+        u -= 1
+      }
+    }
+    for prefix in canPrefix ? [1, 0] : [0] {
+      let s = pos + prefix
+      let uppers = run(s, isUpper)
+      if uppers > 0 {
+        let e = s + uppers + run(s + uppers, isLower)
+        return e + contraction(e) - pos
+      }
+    }
+    // \p{N}{1,3}
+    if isNumber(c) { return min(3, run(pos, isNumber)) }
+    // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+    let symbol: (UInt8) -> Bool = { !isSpace($0) && !isLetter($0) && !isNumber($0) }
+    let s = c == 0x20 ? pos + 1 : pos
+    if let d = at(s), symbol(d) {
+      let e = s + run(s, symbol)
+      return e + run(e, { isNewline($0) || $0 == 0x2F }) - pos
+    }
+    let spaces = run(pos, isSpace)
+    guard spaces > 0 else { return 0 }
+    // \s*[\r\n]+: up to the last newline of the whitespace run.
+    var last = spaces - 1
+    while last >= 0 && !isNewline(t[pos + last]) { last -= 1 }
+    if last >= 0 { return last + 1 }
+    // \s+(?!\S), then \s+
+    if pos + spaces == end || spaces == 1 { return spaces }
+    return spaces - 1
   }
 
   // MARK: - Custom matchers (ports of unicode_regex_split_custom_*)
