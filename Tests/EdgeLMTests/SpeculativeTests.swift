@@ -324,6 +324,24 @@ import Testing
     }
     // A failed setting leaves speculation as it was (off).
     #expect(session.speculator == nil)
+    // The draft model is not in the memory plan: with a RAM cap, say so.
+    var runtime = RuntimeConfig()
+    runtime.ramLimit = 200 << 20
+    runtime.speculative.mode = .draft
+    runtime.speculative.draftModel = try TestPaths.model(TestPaths.smollm2Name)
+    do { _ = try Session.create(model: model, config: runtime); Issue.record("draft + ram_limit was accepted") } catch {
+      #expect(error.status == .unsupported && error.message.contains("ram_limit"), "\(error.message)")
+    }
+    // n-gram and self drafts run under a cap (self drafts page like the target).
+    runtime.speculative.mode = .selfSpeculative
+    runtime.speculative.draftModel = nil
+    runtime.ramLimit = 48 << 20
+    runtime.contextLength = 128
+    runtime.sampling = .greedy
+    let capped = try Session.create(model: model, config: runtime)
+    #expect(capped.plan?.isStreaming == true && capped.speculator?.mode == .selfSpeculative)
+    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 128, threads: 1))
+    #expect(try generate(capped, Self.prompts[0], 12).0 == generate(plain, Self.prompts[0], 12).0)
   }
 
   /// The draft model runs on the target's workers: no extra threads.

@@ -62,6 +62,9 @@ extension Session {
     guard config.kvCacheType == .f16 else {
       throw EdgeLMError(.unsupported, "config: kv_cache_type '\(config.kvCacheType.name)' is not implemented in this build (supported: f16)")
     }
+    if config.speculative.mode == .draft && config.ramLimit > 0 {
+      throw EdgeLMError(.unsupported, "config: speculative.mode \"draft\" with ram_limit is not implemented in this build (the draft model is not in the memory plan); use mode \"ngram\" or \"self\", or no ram_limit")
+    }
     let (ctx, batch, threads) = try shape(model: model, config: config, batchSize: batchSize)
     let plan: MemoryPlan
     do throws(EdgeLMError) {
