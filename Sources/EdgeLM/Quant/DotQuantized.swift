@@ -300,7 +300,7 @@ enum QuantDot {
     return reduce(acc0 + acc1) + (hasMin ? reduce(mins) : 0)
   }
 
-  /// `rowPairs` for one weight row against `count` (2 or 4) prepared
+  /// `rowPairs` for one weight row against `count` (2...4) prepared
   /// activations `prepStride` bytes apart: the weight words of each pair
   /// are loaded and shifted once and applied to every activation (register
   /// blocking over activations, for batches). Output k, written to
@@ -383,15 +383,19 @@ enum QuantDot {
       if single {
         apply(0, &tail0, &mins0)
         apply(1, &tail1, &mins1)
-        if count == 4 {
+        if count >= 3 {
           apply(2, &tail2, &mins2)
+        }
+        if count == 4 {
           apply(3, &tail3, &mins3)
         }
       } else {
         apply(0, &acc0, &mins0)
         apply(1, &acc1, &mins1)
-        if count == 4 {
+        if count >= 3 {
           apply(2, &acc2, &mins2)
+        }
+        if count == 4 {
           apply(3, &acc3, &mins3)
         }
       }
@@ -412,8 +416,10 @@ enum QuantDot {
     }
     store(0, acc0, tail0, mins0)
     store(1, acc1, tail1, mins1)
-    if count == 4 {
+    if count >= 3 {
       store(2, acc2, tail2, mins2)
+    }
+    if count == 4 {
       store(3, acc3, tail3, mins3)
     }
   }
@@ -447,5 +453,69 @@ enum QuantDot {
     }
     if b < blocks { block(b, &acc0) }
     return reduce(acc0 + acc1)
+  }
+}
+
+// MARK: - Multi-activation q8_0 kernel (batches)
+
+extension QuantDot {
+  /// `rowQ8` for one weight row against `count` (2...4) prepared
+  /// activations `prepStride` bytes apart: each block's code words and
+  /// scale are loaded once and applied to every activation. Output k goes
+  /// to `out[k * outStride]` and is bit-identical to
+  /// `rowQ8(w, prep + k * prepStride, ...)` (the same two accumulator
+  /// chains, even and odd blocks).
+  @inline(__always)
+  static func rowQ8Multi(
+    _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int,
+    _ out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    let scalesOffset = Q8Layout.scalesOffset(blocks: blocks)
+    let p0 = prep, p1 = prep + prepStride, p2 = prep + 2 &* prepStride, p3 = prep + 3 &* prepStride
+    var e0 = SIMD8<Float>(), e1 = SIMD8<Float>(), e2 = SIMD8<Float>(), e3 = SIMD8<Float>()
+    var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
+
+    @inline(__always)
+    func block(_ b: Int, _ acc0: inout SIMD8<Float>, _ acc1: inout SIMD8<Float>, _ acc2: inout SIMD8<Float>, _ acc3: inout SIMD8<Float>) {
+      let wb = w + b &* BlockLayout.q8_0Bytes
+      let xf = wb.loadUnaligned(fromByteOffset: BlockLayout.q8_0Qs, as: SIMD16<Int16>.self) ^ 0x0080
+      let xs = xf &>> 8
+      let dx = Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self)))
+      let ao = Q8Layout.stride &* b
+      @inline(__always)
+      func apply(_ p: UnsafeRawPointer, _ acc: inout SIMD8<Float>) {
+        let a = p + ao
+        var t = xf &* a.loadUnaligned(as: SIMD16<Int16>.self)
+        t &+= xs &* a.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+        t &+= a.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int16>.self)
+        let d = dx * p.loadUnaligned(fromByteOffset: scalesOffset &+ 4 &* b, as: Float.self)
+        let v = unsafeBitCast(t, to: SIMD8<Int32>.self)
+        acc = acc.addingProduct(intToFloat((v &>> 16) &+ (v & 0xFFFF) &- 32768), SIMD8(repeating: d))
+      }
+      apply(p0, &acc0)
+      apply(p1, &acc1)
+      if count >= 3 {
+        apply(p2, &acc2)
+      }
+      if count == 4 {
+        apply(p3, &acc3)
+      }
+    }
+
+    var b = 0
+    while b &+ 2 <= blocks {
+      block(b, &e0, &e1, &e2, &e3)
+      block(b &+ 1, &o0, &o1, &o2, &o3)
+      b &+= 2
+    }
+    if b < blocks { block(b, &e0, &e1, &e2, &e3) }
+    out[0] = reduce(e0 + o0)
+    out[outStride] = reduce(e1 + o1)
+    if count >= 3 {
+      out[2 &* outStride] = reduce(e2 + o2)
+    }
+    if count == 4 {
+      out[3 &* outStride] = reduce(e3 + o3)
+    }
   }
 }
