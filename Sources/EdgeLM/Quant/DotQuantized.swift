@@ -314,7 +314,6 @@ enum QuantDot {
   ) {
     let layout = PairLayout(bits: bits, hasMin: hasMin, blocks: blocks)
     let (blockBytes, qsOffset, qhOffset) = PairLayout.weightBlock(bits: bits, hasMin: hasMin)
-    let eOffset = hasMin ? 128 : 160
     // Per activation k: acc (full pairs), tail (an odd last block), mins.
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
     var tail0 = SIMD8<Float>(), tail1 = SIMD8<Float>(), tail2 = SIMD8<Float>(), tail3 = SIMD8<Float>()
@@ -338,17 +337,28 @@ enum QuantDot {
       let lowWords = wb.loadUnaligned(fromByteOffset: qsOffset, as: SIMD8<UInt16>.self)
       let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
       let x = SIMD16(lowHalf: lowWords, highHalf: highWords)
-      let x4 = x &>> 4, x8 = x &>> 8, x12 = x &>> 12
-      var vl = SIMD16<UInt16>(), vh = SIMD16<UInt16>()
+      // The 4-bit identity's four shifted words. For the 5-bit types the
+      // fifth bits are folded in here, once for all activations: with hb
+      // the word of the fifth bits in the nibble positions of x, the terms
+      // are linear in the word, so adding 16 * (hb, hb >> 4, hb >> 8,
+      // hb >> 12) to (x, x >> 4, x >> 8, x >> 12) adds 16 * the fifth-bit
+      // terms, and every activation then costs what a 4-bit one does. The
+      // lanes are the same integers (mod 2^16) as `rowPairs` computes with
+      // its separate E vectors, so the results stay bit-identical.
+      var x0 = x, x4 = x &>> 4, x8 = x &>> 8, x12 = x &>> 12
       if bits == 5 {
         let (lo, hi) = highBitWords(wb, qhOffset: qhOffset, blockBytes: blockBytes, single: single)
         let shift = SIMD16<UInt16>(
           1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1,
           1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)
-        vl = (lo &* shift) &>> 14
-        vh = (hi &* shift) &>> 14
+        let vl = (lo &* shift) &>> 14  // bits of elements 2j (α) and 2j+1 (γ)
+        let vh = (hi &* shift) &>> 14  // bits of elements 2j+16 (β) and 2j+17 (δ)
+        let hb = (vl & 1) | ((vh & 1) &<< 4) | ((vl &>> 1) &<< 8) | ((vh &>> 1) &<< 12)
+        x0 &+= hb &<< 4
+        x4 &+= (hb &>> 4) &<< 4
+        x8 &+= (hb &>> 8) &<< 4
+        x12 &+= (hb &>> 12) &<< 4
       }
-      let vl1 = vl &>> 1, vh1 = vh &>> 1
 
       // Activation side, per k.
       @inline(__always)
@@ -365,18 +375,11 @@ enum QuantDot {
           let f = dm * scales.loadUnaligned(as: SIMD4<Float>.self)
           scale = splatHalves(f[0], f[1])
         }
-        var t = x &* c.loadUnaligned(as: SIMD16<UInt16>.self)
+        var t = x0 &* c.loadUnaligned(as: SIMD16<UInt16>.self)
         t &+= x4 &* c.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
         t &+= x8 &* c.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
         t &+= x12 &* c.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
         if !hasMin { t &+= c.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt16>.self) }
-        if bits == 5 {
-          let e = c + eOffset
-          t &+= vl &* e.loadUnaligned(as: SIMD16<UInt16>.self)
-          t &+= vl1 &* e.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
-          t &+= vh &* e.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
-          t &+= vh1 &* e.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
-        }
         acc = acc.addingProduct(intToFloat(pairSumNarrow(t)), scale)
       }
 
