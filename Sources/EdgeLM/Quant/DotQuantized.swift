@@ -53,7 +53,9 @@
 /// blocks `stride` bytes of SIMD16<UInt16> coefficient vectors (lanes 0..7
 /// the first block, 8..15 the second), then 32 bytes of scales per pair:
 /// q4_1/q5_1 [d_y0, 0, d_y1, 0] and [0, s_y0, 0, s_y1]; q4_0/q5_0
-/// [d_y0, d_y1, 0, 0]. These shapes match the weight-side code in
+/// [d_y0 x 4, d_y1 x 4] (the shape of a pair after `pairSumNarrow`, so the
+/// multi-activation kernel needs no shuffle per activation). These shapes
+/// match the weight-side code in
 /// `rowPairs`, chosen among several by measurement: LLVM lowers the
 /// conversions and shuffles of other shapes into noticeably slower code.
 struct PairLayout {
@@ -160,9 +162,8 @@ enum QuantDot {
       if hasMin {  // [d_y0, 0, d_y1, 0], [0, s_y0, 0, s_y1]
         scales.storeBytes(of: SIMD2<Float>(d, 0), toByteOffset: 8 * (b & 1), as: SIMD2<Float>.self)
         scales.storeBytes(of: SIMD2<Float>(0, s), toByteOffset: 16 + 8 * (b & 1), as: SIMD2<Float>.self)
-      } else {  // [d_y0, d_y1, 0, 0]
-        scales.storeBytes(of: d, toByteOffset: 4 * (b & 1), as: Float.self)
-        scales.storeBytes(of: SIMD2<Float>(), toByteOffset: 8, as: SIMD2<Float>.self)
+      } else {  // [d_y0 x 4, d_y1 x 4]
+        scales.storeBytes(of: SIMD4<Float>(repeating: d), toByteOffset: 16 * (b & 1), as: SIMD4<Float>.self)
       }
     }
   }
@@ -274,8 +275,8 @@ enum QuantDot {
       } else {
         let d0 = wb.loadUnaligned(as: UInt16.self)
         let d1: UInt16 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt16.self)
-        let f = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0)) * scales.loadUnaligned(as: SIMD4<Float>.self)
-        scale = splatHalves(f[0], f[1])
+        let f = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0))
+        scale = splatHalves(f[0], f[1]) * scales.loadUnaligned(as: SIMD8<Float>.self)
       }
       let lowWords = wb.loadUnaligned(fromByteOffset: qsOffset, as: SIMD8<UInt16>.self)
       let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
@@ -334,6 +335,7 @@ enum QuantDot {
         let d1: UInt16 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt16.self)
         dm = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0))
       }
+      let dSplat = splatHalves(dm[0], dm[1])  // the _0 types
       let lowWords = wb.loadUnaligned(fromByteOffset: qsOffset, as: SIMD8<UInt16>.self)
       let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
       let x = SIMD16(lowHalf: lowWords, highHalf: highWords)
@@ -372,8 +374,7 @@ enum QuantDot {
           mins = mins.addingProduct(dm, scales.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self))
           scale = splatHalves(f[0], f[2])
         } else {
-          let f = dm * scales.loadUnaligned(as: SIMD4<Float>.self)
-          scale = splatHalves(f[0], f[1])
+          scale = dSplat * scales.loadUnaligned(as: SIMD8<Float>.self)
         }
         var t = x0 &* c.loadUnaligned(as: SIMD16<UInt16>.self)
         t &+= x4 &* c.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
