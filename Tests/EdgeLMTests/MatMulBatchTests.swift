@@ -3,25 +3,53 @@ import Testing
 @testable import EdgeLM
 
 // The batched matrix product (`MatMul.multiply` with batch > 1) runs the
-// 4/5-bit pair types through a kernel that applies each weight row to 2 or 4
-// prepared activations at once. Its results must be bit-identical to the
-// single-activation kernels.
+// weight types with a multi-activation kernel (floats, q8_0, the pair types,
+// q4_K/q5_K/q6_K) through it: each weight row is read and decoded once and
+// applied to 2 or 4 prepared activations. Tolerance: none. Every kernel keeps
+// the single-activation kernel's summation order (integer sums are exact;
+// the float accumulators, chains and reductions are the same, see
+// DotFloat.swift and the kernels' doc comments), so results must be
+// bit-identical to one activation at a time, and through that equal to the
+// scalar reference within the bound `QuantTests.simdDotMatchesReference`
+// uses (1e-5 of the sum of |terms|), checked here too.
 
 @Suite struct MatMulBatchTests {
-  static let types: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K]
+  static let types: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+  static let batches = Array(1...9) + [17]
+
+  /// Column counts: for the float types, tails of an 8-lane group and of
+  /// single elements; for the pair types an even and an odd number of blocks.
+  static func columnCounts(_ type: GGMLType) -> [Int] {
+    switch type.blockSize {
+    case 256: return [512, 768]
+    case 1: return [576, 651]
+    default: return [640, 672]
+    }
+  }
+
+  static func weights(_ type: GGMLType, rows: Int, cols: Int, _ rng: inout SeededRandom) -> [UInt8] {
+    quantized(type, (0..<rows * cols).map { _ in rng.gaussian(0.05) }, reference: type.blockSize > 1)
+  }
 
   /// dotRowsPreparedBatch == dotRowsPrepared one activation at a time, for
-  /// batch sizes 1...9 and an even and an odd number of blocks.
+  /// every batch size in `batches`, an odd number of rows at an odd address
+  /// and stride.
   @Test(arguments: types)
   func batchKernelMatchesSingleRowKernel(_ type: GGMLType) {
     var rng = SeededRandom(71)
     let rows = 19
-    for cols in type.blockSize == 256 ? [512, 768] : [640, 672] {
+    for cols in Self.columnCounts(type) {
       let rowBytes = type.rowBytes(cols)!
-      let weights = quantized(type, (0..<rows * cols).map { _ in rng.gaussian(0.05) }, reference: true)
+      let stride = rowBytes + 5
+      let dense = Self.weights(type, rows: rows, cols: cols, &rng)
+      // Row r at 1 + r * stride: nothing aligned.
+      var weights = [UInt8](repeating: 0xEE, count: 1 + rows * stride)
+      for r in 0..<rows {
+        weights.replaceSubrange(1 + r * stride..<1 + r * stride + rowBytes, with: dense[r * rowBytes..<(r + 1) * rowBytes])
+      }
       let actType = QuantKernels.activationType(for: type)
       let prepStride = (QuantKernels.preparedActivationBytes(type, cols: cols) + 63) & ~63
-      for batch in 1...9 {
+      for batch in Self.batches {
         let acts = (0..<batch).map { _ in quantized(actType, (0..<cols).map { _ in rng.gaussian(1) }) }
         let prep = UnsafeMutableRawPointer.allocate(byteCount: prepStride * batch, alignment: 64)
         defer { prep.deallocate() }
@@ -31,16 +59,17 @@ import Testing
         let outStride = rows + 3
         var batched = [Float](repeating: .nan, count: batch * outStride)
         var single = [Float](repeating: .nan, count: batch * outStride)
-        weights.withUnsafeBytes { w in
+        weights.withUnsafeBytes { wb in
+          let w = wb.baseAddress! + 1
           batched.withUnsafeMutableBufferPointer { o in
             QuantKernels.dotRowsPreparedBatch(
-              type, weights: w.baseAddress!, rowStride: rowBytes, rows: rows, prepared: prep,
+              type, weights: w, rowStride: stride, rows: rows, prepared: prep,
               preparedStride: prepStride, batch: batch, cols: cols, out: o.baseAddress!, outStride: outStride)
           }
           single.withUnsafeMutableBufferPointer { o in
             for t in 0..<batch {
               QuantKernels.dotRowsPrepared(
-                type, weights: w.baseAddress!, rowStride: rowBytes, rows: rows, prepared: prep + t * prepStride,
+                type, weights: w, rowStride: stride, rows: rows, prepared: prep + t * prepStride,
                 cols: cols, out: o.baseAddress! + t * outStride)
             }
           }
@@ -48,36 +77,52 @@ import Testing
         #expect(bitsEqual(batched, single), "\(type.name) cols \(cols) batch \(batch)")
         // Padding between output rows stays untouched.
         #expect(batched.enumerated().allSatisfy { $0.offset % outStride < rows || $0.element.isNaN })
+        // And against the scalar reference (first and last activation).
+        for t in Set([0, batch - 1]) {
+          for r in 0..<rows {
+            let row = Array(dense[r * rowBytes..<(r + 1) * rowBytes])
+            let reference = dotReference(type, row, acts[t], cols: cols)
+            let bound = 1e-5 * (type.blockSize == 256 ? kMagnitude(type, row, acts[t], cols: cols)
+                                                     : magnitude(type, row, acts[t], cols: cols))
+            let error = abs(Double(batched[t * outStride + r]) - Double(reference))
+            #expect(error <= bound, "\(type.name) cols \(cols) batch \(batch) act \(t) row \(r): error \(error) bound \(bound)")
+          }
+        }
       }
     }
   }
 
   /// MatMul.multiply with a batch gives, row by row, what dotRows gives for
-  /// one activation (several tiles, a partial last tile).
+  /// one activation (several tiles, a partial last tile, an odd row count).
   @Test(arguments: types)
   func matMulBatchMatchesDotRows(_ type: GGMLType) throws {
     var rng = SeededRandom(72)
-    let rows = 37, cols = type.blockSize == 256 ? 512 : 672, batch = 7
+    let rows = 37, cols = Self.columnCounts(type)[1]
     let rowBytes = type.rowBytes(cols)!
-    let weights = quantized(type, (0..<rows * cols).map { _ in rng.gaussian(0.05) }, reference: true)
-    let input = (0..<batch * cols).map { _ in rng.gaussian(1) }
-    let pool = try ThreadPool(threadCount: 2)
-    let scratch = try MatMulScratch(maxCols: cols, maxBatch: batch)
-    var output = [Float](repeating: .nan, count: batch * rows)
-    weights.withUnsafeBytes { w in
-      let matrix = WeightMatrix(type: type, data: w.baseAddress!, rows: rows, cols: cols, rowStride: rowBytes)
-      input.withUnsafeBufferPointer { i in
-        output.withUnsafeMutableBufferPointer { o in
-          MatMul.multiply(matrix, input: i.baseAddress!, batch: batch, output: o.baseAddress!, outputStride: rows, scratch: scratch, pool: pool)
-        }
-      }
-    }
+    let weights = Self.weights(type, rows: rows, cols: cols, &rng)
     let weightRows = (0..<rows).map { Array(weights[$0 * rowBytes..<($0 + 1) * rowBytes]) }
     let actType = QuantKernels.activationType(for: type)
-    for t in 0..<batch {
-      let act = quantized(actType, Array(input[t * cols..<(t + 1) * cols]))
-      let expected = dotRows(type, weightRows, stride: rowBytes, act, cols: cols)
-      #expect(bitsEqual(Array(output[t * rows..<(t + 1) * rows]), expected), "\(type.name) batch row \(t)")
+    let pool = try ThreadPool(threadCount: 2)
+    let maxBatch = Self.batches.max()!
+    let scratch = try MatMulScratch(maxCols: cols, maxBatch: maxBatch)
+    for batch in Self.batches {
+      let input = (0..<batch * cols).map { _ in rng.gaussian(1) }
+      let outStride = rows + 2
+      var output = [Float](repeating: .nan, count: batch * outStride)
+      weights.withUnsafeBytes { w in
+        let matrix = WeightMatrix(type: type, data: w.baseAddress!, rows: rows, cols: cols, rowStride: rowBytes)
+        input.withUnsafeBufferPointer { i in
+          output.withUnsafeMutableBufferPointer { o in
+            MatMul.multiply(matrix, input: i.baseAddress!, batch: batch, output: o.baseAddress!, outputStride: outStride,
+                            scratch: scratch, pool: pool)
+          }
+        }
+      }
+      for t in 0..<batch {
+        let act = quantized(actType, Array(input[t * cols..<(t + 1) * cols]))
+        let expected = dotRows(type, weightRows, stride: rowBytes, act, cols: cols)
+        #expect(bitsEqual(Array(output[t * outStride..<t * outStride + rows]), expected), "\(type.name) batch \(batch) row \(t)")
+      }
     }
   }
 }

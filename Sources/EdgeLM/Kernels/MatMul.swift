@@ -60,6 +60,11 @@ public enum MatMul {
   /// in cache while every activation row of the batch passes over it.
   static let rowTile = 16
 
+  /// Batches of at most this many input elements are converted and
+  /// prepared on the calling thread (for a batch of speculative-decoding
+  /// tokens a parallel pass costs more in synchronisation than it saves).
+  static let serialPrepareElements = 4 * 1024
+
   /// `output[t, r] = dot(weight row r, input[t, :])` for t in 0..<batch.
   /// - Parameters:
   ///   - input: (batch, weight.cols) floats, row-major.
@@ -69,48 +74,59 @@ public enum MatMul {
     output: UnsafeMutablePointer<Float>, outputStride: Int,
     scratch: MatMulScratch, pool: ThreadPool
   ) {
-    let actType = QuantKernels.activationType(for: weight.type)
+    let type = weight.type
+    let actType = QuantKernels.activationType(for: type)
     let cols = weight.cols
     let actRowBytes = actType.rowBytes(cols)!
-    let act: UnsafeRawPointer
-    if actType == .f32 {
-      act = UnsafeRawPointer(input)
-    } else {
-      // (batch, actRowBytes) converted activations.
-      let dst = scratch.converted.raw
-      if batch >= 4 {
-        pool.parallelFor(batch) { range in
-          for t in range {
-            QuantKernels.quantize(actType, input + t * cols, dst + t * actRowBytes, count: cols)
-          }
-        }
-      } else {
-        for t in 0..<batch {
-          QuantKernels.quantize(actType, input + t * cols, dst + t * actRowBytes, count: cols)
-        }
-      }
-      act = UnsafeRawPointer(dst)
-    }
-
     let rows = weight.rows
     if batch == 1 {
+      let act: UnsafeRawPointer
+      if actType == .f32 {
+        act = UnsafeRawPointer(input)
+      } else {
+        QuantKernels.quantize(actType, input, scratch.converted.raw, count: cols)
+        act = UnsafeRawPointer(scratch.converted.raw)
+      }
       pool.parallelFor(rows) { range in
         QuantKernels.dotRows(
-          weight.type, weights: weight.data + range.lowerBound * weight.rowStride,
+          type, weights: weight.data + range.lowerBound * weight.rowStride,
           rowStride: weight.rowStride, rows: range.count, activation: act, cols: cols,
           out: output + range.lowerBound)
       }
       return
     }
-    // Prepare every activation row once; each tile of weight rows then
-    // passes over all of them while it is in cache.
-    let prepared = scratch.prepared.raw
-    let stride = scratch.preparedStride
-    let type = weight.type
-    pool.parallelFor(batch) { range in
-      for t in range {
-        QuantKernels.prepareActivation(type, act + t * actRowBytes, cols: cols, into: prepared + t * stride)
+    // Convert and prepare every activation row once; each tile of weight
+    // rows then passes over all of them while it is in cache. f32 weights
+    // read the input rows as they are.
+    let prepared: UnsafeRawPointer
+    let stride: Int
+    if type == .f32 {
+      prepared = UnsafeRawPointer(input)
+      stride = cols * 4
+    } else {
+      let converted = scratch.converted.raw
+      let dst = scratch.prepared.raw
+      let dstStride = scratch.preparedStride
+      let prepare = { (t: Int) in
+        let act: UnsafeRawPointer
+        if actType == .f32 {
+          act = UnsafeRawPointer(input + t * cols)
+        } else {
+          QuantKernels.quantize(actType, input + t * cols, converted + t * actRowBytes, count: cols)
+          act = UnsafeRawPointer(converted + t * actRowBytes)
+        }
+        QuantKernels.prepareActivation(type, act, cols: cols, into: dst + t * dstStride)
       }
+      // A few rows cost less than a round trip through the pool.
+      if batch * cols <= serialPrepareElements {
+        for t in 0..<batch { prepare(t) }
+      } else {
+        pool.parallelFor(batch) { range in
+          for t in range { prepare(t) }
+        }
+      }
+      prepared = UnsafeRawPointer(dst)
+      stride = dstStride
     }
     let tiles = (rows + rowTile - 1) / rowTile
     pool.parallelFor(tiles) { tileRange in

@@ -53,7 +53,9 @@
 /// blocks `stride` bytes of SIMD16<UInt16> coefficient vectors (lanes 0..7
 /// the first block, 8..15 the second), then 32 bytes of scales per pair:
 /// q4_1/q5_1 [d_y0, 0, d_y1, 0] and [0, s_y0, 0, s_y1]; q4_0/q5_0
-/// [d_y0, d_y1, 0, 0]. These shapes match the weight-side code in
+/// [d_y0 x 4, d_y1 x 4] (the shape of a pair after `pairSumNarrow`, so the
+/// multi-activation kernel needs no shuffle per activation). These shapes
+/// match the weight-side code in
 /// `rowPairs`, chosen among several by measurement: LLVM lowers the
 /// conversions and shuffles of other shapes into noticeably slower code.
 struct PairLayout {
@@ -160,9 +162,8 @@ enum QuantDot {
       if hasMin {  // [d_y0, 0, d_y1, 0], [0, s_y0, 0, s_y1]
         scales.storeBytes(of: SIMD2<Float>(d, 0), toByteOffset: 8 * (b & 1), as: SIMD2<Float>.self)
         scales.storeBytes(of: SIMD2<Float>(0, s), toByteOffset: 16 + 8 * (b & 1), as: SIMD2<Float>.self)
-      } else {  // [d_y0, d_y1, 0, 0]
-        scales.storeBytes(of: d, toByteOffset: 4 * (b & 1), as: Float.self)
-        scales.storeBytes(of: SIMD2<Float>(), toByteOffset: 8, as: SIMD2<Float>.self)
+      } else {  // [d_y0 x 4, d_y1 x 4]
+        scales.storeBytes(of: SIMD4<Float>(repeating: d), toByteOffset: 16 * (b & 1), as: SIMD4<Float>.self)
       }
     }
   }
@@ -274,8 +275,8 @@ enum QuantDot {
       } else {
         let d0 = wb.loadUnaligned(as: UInt16.self)
         let d1: UInt16 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt16.self)
-        let f = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0)) * scales.loadUnaligned(as: SIMD4<Float>.self)
-        scale = splatHalves(f[0], f[1])
+        let f = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0))
+        scale = splatHalves(f[0], f[1]) * scales.loadUnaligned(as: SIMD8<Float>.self)
       }
       let lowWords = wb.loadUnaligned(fromByteOffset: qsOffset, as: SIMD8<UInt16>.self)
       let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
@@ -300,7 +301,7 @@ enum QuantDot {
     return reduce(acc0 + acc1) + (hasMin ? reduce(mins) : 0)
   }
 
-  /// `rowPairs` for one weight row against `count` (2 or 4) prepared
+  /// `rowPairs` for one weight row against `count` (2...4) prepared
   /// activations `prepStride` bytes apart: the weight words of each pair
   /// are loaded and shifted once and applied to every activation (register
   /// blocking over activations, for batches). Output k, written to
@@ -314,7 +315,6 @@ enum QuantDot {
   ) {
     let layout = PairLayout(bits: bits, hasMin: hasMin, blocks: blocks)
     let (blockBytes, qsOffset, qhOffset) = PairLayout.weightBlock(bits: bits, hasMin: hasMin)
-    let eOffset = hasMin ? 128 : 160
     // Per activation k: acc (full pairs), tail (an odd last block), mins.
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
     var tail0 = SIMD8<Float>(), tail1 = SIMD8<Float>(), tail2 = SIMD8<Float>(), tail3 = SIMD8<Float>()
@@ -335,20 +335,32 @@ enum QuantDot {
         let d1: UInt16 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes, as: UInt16.self)
         dm = halfToFloat(SIMD4<UInt16>(d0, d1, 0, 0))
       }
+      let dSplat = splatHalves(dm[0], dm[1])  // the _0 types
       let lowWords = wb.loadUnaligned(fromByteOffset: qsOffset, as: SIMD8<UInt16>.self)
       let highWords: SIMD8<UInt16> = single ? .zero : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: SIMD8<UInt16>.self)
       let x = SIMD16(lowHalf: lowWords, highHalf: highWords)
-      let x4 = x &>> 4, x8 = x &>> 8, x12 = x &>> 12
-      var vl = SIMD16<UInt16>(), vh = SIMD16<UInt16>()
+      // The 4-bit identity's four shifted words. For the 5-bit types the
+      // fifth bits are folded in here, once for all activations: with hb
+      // the word of the fifth bits in the nibble positions of x, the terms
+      // are linear in the word, so adding 16 * (hb, hb >> 4, hb >> 8,
+      // hb >> 12) to (x, x >> 4, x >> 8, x >> 12) adds 16 * the fifth-bit
+      // terms, and every activation then costs what a 4-bit one does. The
+      // lanes are the same integers (mod 2^16) as `rowPairs` computes with
+      // its separate E vectors, so the results stay bit-identical.
+      var x0 = x, x4 = x &>> 4, x8 = x &>> 8, x12 = x &>> 12
       if bits == 5 {
         let (lo, hi) = highBitWords(wb, qhOffset: qhOffset, blockBytes: blockBytes, single: single)
         let shift = SIMD16<UInt16>(
           1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1,
           1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)
-        vl = (lo &* shift) &>> 14
-        vh = (hi &* shift) &>> 14
+        let vl = (lo &* shift) &>> 14  // bits of elements 2j (α) and 2j+1 (γ)
+        let vh = (hi &* shift) &>> 14  // bits of elements 2j+16 (β) and 2j+17 (δ)
+        let hb = (vl & 1) | ((vh & 1) &<< 4) | ((vl &>> 1) &<< 8) | ((vh &>> 1) &<< 12)
+        x0 &+= hb &<< 4
+        x4 &+= (hb &>> 4) &<< 4
+        x8 &+= (hb &>> 8) &<< 4
+        x12 &+= (hb &>> 12) &<< 4
       }
-      let vl1 = vl &>> 1, vh1 = vh &>> 1
 
       // Activation side, per k.
       @inline(__always)
@@ -362,36 +374,32 @@ enum QuantDot {
           mins = mins.addingProduct(dm, scales.loadUnaligned(fromByteOffset: 16, as: SIMD4<Float>.self))
           scale = splatHalves(f[0], f[2])
         } else {
-          let f = dm * scales.loadUnaligned(as: SIMD4<Float>.self)
-          scale = splatHalves(f[0], f[1])
+          scale = dSplat * scales.loadUnaligned(as: SIMD8<Float>.self)
         }
-        var t = x &* c.loadUnaligned(as: SIMD16<UInt16>.self)
+        var t = x0 &* c.loadUnaligned(as: SIMD16<UInt16>.self)
         t &+= x4 &* c.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
         t &+= x8 &* c.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
         t &+= x12 &* c.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
         if !hasMin { t &+= c.loadUnaligned(fromByteOffset: 128, as: SIMD16<UInt16>.self) }
-        if bits == 5 {
-          let e = c + eOffset
-          t &+= vl &* e.loadUnaligned(as: SIMD16<UInt16>.self)
-          t &+= vl1 &* e.loadUnaligned(fromByteOffset: 32, as: SIMD16<UInt16>.self)
-          t &+= vh &* e.loadUnaligned(fromByteOffset: 64, as: SIMD16<UInt16>.self)
-          t &+= vh1 &* e.loadUnaligned(fromByteOffset: 96, as: SIMD16<UInt16>.self)
-        }
         acc = acc.addingProduct(intToFloat(pairSumNarrow(t)), scale)
       }
 
       if single {
         apply(0, &tail0, &mins0)
         apply(1, &tail1, &mins1)
-        if count == 4 {
+        if count >= 3 {
           apply(2, &tail2, &mins2)
+        }
+        if count == 4 {
           apply(3, &tail3, &mins3)
         }
       } else {
         apply(0, &acc0, &mins0)
         apply(1, &acc1, &mins1)
-        if count == 4 {
+        if count >= 3 {
           apply(2, &acc2, &mins2)
+        }
+        if count == 4 {
           apply(3, &acc3, &mins3)
         }
       }
@@ -412,8 +420,10 @@ enum QuantDot {
     }
     store(0, acc0, tail0, mins0)
     store(1, acc1, tail1, mins1)
-    if count == 4 {
+    if count >= 3 {
       store(2, acc2, tail2, mins2)
+    }
+    if count == 4 {
       store(3, acc3, tail3, mins3)
     }
   }
@@ -447,5 +457,69 @@ enum QuantDot {
     }
     if b < blocks { block(b, &acc0) }
     return reduce(acc0 + acc1)
+  }
+}
+
+// MARK: - Multi-activation q8_0 kernel (batches)
+
+extension QuantDot {
+  /// `rowQ8` for one weight row against `count` (2...4) prepared
+  /// activations `prepStride` bytes apart: each block's code words and
+  /// scale are loaded once and applied to every activation. Output k goes
+  /// to `out[k * outStride]` and is bit-identical to
+  /// `rowQ8(w, prep + k * prepStride, ...)` (the same two accumulator
+  /// chains, even and odd blocks).
+  @inline(__always)
+  static func rowQ8Multi(
+    _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int,
+    _ out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    let scalesOffset = Q8Layout.scalesOffset(blocks: blocks)
+    let p0 = prep, p1 = prep + prepStride, p2 = prep + 2 &* prepStride, p3 = prep + 3 &* prepStride
+    var e0 = SIMD8<Float>(), e1 = SIMD8<Float>(), e2 = SIMD8<Float>(), e3 = SIMD8<Float>()
+    var o0 = SIMD8<Float>(), o1 = SIMD8<Float>(), o2 = SIMD8<Float>(), o3 = SIMD8<Float>()
+
+    @inline(__always)
+    func block(_ b: Int, _ acc0: inout SIMD8<Float>, _ acc1: inout SIMD8<Float>, _ acc2: inout SIMD8<Float>, _ acc3: inout SIMD8<Float>) {
+      let wb = w + b &* BlockLayout.q8_0Bytes
+      let xf = wb.loadUnaligned(fromByteOffset: BlockLayout.q8_0Qs, as: SIMD16<Int16>.self) ^ 0x0080
+      let xs = xf &>> 8
+      let dx = Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self)))
+      let ao = Q8Layout.stride &* b
+      @inline(__always)
+      func apply(_ p: UnsafeRawPointer, _ acc: inout SIMD8<Float>) {
+        let a = p + ao
+        var t = xf &* a.loadUnaligned(as: SIMD16<Int16>.self)
+        t &+= xs &* a.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+        t &+= a.loadUnaligned(fromByteOffset: 64, as: SIMD16<Int16>.self)
+        let d = dx * p.loadUnaligned(fromByteOffset: scalesOffset &+ 4 &* b, as: Float.self)
+        let v = unsafeBitCast(t, to: SIMD8<Int32>.self)
+        acc = acc.addingProduct(intToFloat((v &>> 16) &+ (v & 0xFFFF) &- 32768), SIMD8(repeating: d))
+      }
+      apply(p0, &acc0)
+      apply(p1, &acc1)
+      if count >= 3 {
+        apply(p2, &acc2)
+      }
+      if count == 4 {
+        apply(p3, &acc3)
+      }
+    }
+
+    var b = 0
+    while b &+ 2 <= blocks {
+      block(b, &e0, &e1, &e2, &e3)
+      block(b &+ 1, &o0, &o1, &o2, &o3)
+      b &+= 2
+    }
+    if b < blocks { block(b, &e0, &e1, &e2, &e3) }
+    out[0] = reduce(e0 + o0)
+    out[outStride] = reduce(e1 + o1)
+    if count >= 3 {
+      out[2 &* outStride] = reduce(e2 + o2)
+    }
+    if count == 4 {
+      out[3 &* outStride] = reduce(e3 + o3)
+    }
   }
 }

@@ -96,10 +96,10 @@ extension QuantKernels {
 
   /// `dotRowsPrepared` for `batch` prepared activations `preparedStride`
   /// bytes apart: `out[t * outStride + r] = dot(weight row r, activation t)`.
-  /// For q4_0/q4_1/q5_0/q5_1 the activations go in groups of 4 (then 2)
-  /// through a kernel that reads each weight row once per group; the
-  /// results are bit-identical to `dotRowsPrepared` one activation at a
-  /// time, which every other type (and a last single activation) uses.
+  /// The activations go in groups of 2 to 4 through a kernel that reads
+  /// (and decodes) each weight row once per group; the results are
+  /// bit-identical to `dotRowsPrepared` one activation at a time, which a
+  /// last single activation (and q2_K, q3_K) uses.
   static func dotRowsPreparedBatch(
     _ type: GGMLType, weights: UnsafeRawPointer, rowStride: Int, rows: Int,
     prepared: UnsafeRawPointer, preparedStride: Int, batch: Int, cols: Int,
@@ -110,7 +110,11 @@ extension QuantKernels {
     if isSupported(type) {
       let blocks = Swift.max(0, cols / type.blockSize)
       while t &+ 2 <= batch {
-        let count = batch &- t >= 4 ? 4 : 2
+        // Groups of 4; a remainder of 2 or 3 is one group, and 5 goes as
+        // 3 + 2 rather than 4 + 1 (the single kernel reads the rows again
+        // for one activation only).
+        let left = batch &- t
+        let count = left == 5 ? 3 : Swift.min(left, 4)
         let p = prepared + t &* preparedStride, o = out + t &* outStride
         guard rowsPreparedMulti(type, weights, rowStride, rows, p, preparedStride, count, blocks, o, outStride) else {
           break
@@ -126,21 +130,46 @@ extension QuantKernels {
     }
   }
 
-  /// The multi-activation row loops (`count` 2 or 4); false for types
+  /// The multi-activation row loops (`count` 2...4); false for types
   /// without one.
   static func rowsPreparedMulti(
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
     _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
   ) -> Bool {
     switch (type, count) {
+    case (.f32, 4): rowsF32x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 3): rowsF32x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, _): rowsF32x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 4): rowsF16x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 3): rowsF16x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, _): rowsF16x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 4): rowsBF16x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 3): rowsBF16x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, _): rowsBF16x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q4_0, 4): rowsQ4_0x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 3): rowsQ4_0x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q4_0, _): rowsQ4_0x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q4_1, 4): rowsQ4_1x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 3): rowsQ4_1x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q4_1, _): rowsQ4_1x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q5_0, 4): rowsQ5_0x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 3): rowsQ5_0x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q5_0, _): rowsQ5_0x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q5_1, 4): rowsQ5_1x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 3): rowsQ5_1x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q5_1, _): rowsQ5_1x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 4): rowsQ8_0x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 3): rowsQ8_0x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, _): rowsQ8_0x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_K, 4): rowsQ4_Kx4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_K, 3): rowsQ4_Kx3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_K, _): rowsQ4_Kx2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_K, 4): rowsQ5_Kx4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_K, 3): rowsQ5_Kx3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_K, _): rowsQ5_Kx2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q6_K, 4): rowsQ6_Kx4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q6_K, 3): rowsQ6_Kx3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q6_K, _): rowsQ6_Kx2(w, stride, rows, prep, prepStride, blocks, out, outStride)
     default: return false
     }
     return true
@@ -230,17 +259,17 @@ extension QuantKernels {
 
   @inline(never)
   static func rowsF32(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    forEachRow(w, stride, rows, out, acc) { FloatDot.rowF32($0, a, count: n) }
+    forEachRow(w, stride, rows, out, acc) { FloatDot.row($0, a, count: n, kind: .f32) }
   }
 
   @inline(never)
   static func rowsF16(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    forEachRow(w, stride, rows, out, acc) { FloatDot.rowHalf($0, a, count: n, bf16: false) }
+    forEachRow(w, stride, rows, out, acc) { FloatDot.row($0, a, count: n, kind: .f16) }
   }
 
   @inline(never)
   static func rowsBF16(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    forEachRow(w, stride, rows, out, acc) { FloatDot.rowHalf($0, a, count: n, bf16: true) }
+    forEachRow(w, stride, rows, out, acc) { FloatDot.row($0, a, count: n, kind: .bf16) }
   }
 
   @inline(never)
@@ -293,10 +322,86 @@ extension QuantKernels {
     forEachRow(w, stride, rows, out, acc) { KDot.rowQ6($0, p, blocks: n) }
   }
 
+  // MARK: - Multi-activation row loops
+
+  // One non-inlined loop per type and activation count, so that each
+  // kernel is compiled with its count a constant (one function holding
+  // several inlined copies compiled some of them into much slower code).
+
+  @inline(never)
+  static func rowsF32x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 4, n: n, kind: .f32, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsF32x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 3, n: n, kind: .f32, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsF32x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 2, n: n, kind: .f32, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsF16x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 4, n: n, kind: .f16, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsF16x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 3, n: n, kind: .f16, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsF16x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 2, n: n, kind: .f16, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsBF16x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 4, n: n, kind: .bf16, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsBF16x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 3, n: n, kind: .bf16, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsBF16x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 2, n: n, kind: .bf16, out + r, outStride: os)
+    }
+  }
+
   @inline(never)
   static func rowsQ4_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     for r in 0..<rows {
       QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, bits: 4, hasMin: false, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ4_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, bits: 4, hasMin: false, out + r, outStride: os, accumulate: false)
     }
   }
 
@@ -315,6 +420,13 @@ extension QuantKernels {
   }
 
   @inline(never)
+  static func rowsQ4_1x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, bits: 4, hasMin: true, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
   static func rowsQ4_1x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     for r in 0..<rows {
       QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, bits: 4, hasMin: true, out + r, outStride: os, accumulate: false)
@@ -325,6 +437,13 @@ extension QuantKernels {
   static func rowsQ5_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     for r in 0..<rows {
       QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, bits: 5, hasMin: false, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, bits: 5, hasMin: false, out + r, outStride: os, accumulate: false)
     }
   }
 
@@ -343,9 +462,100 @@ extension QuantKernels {
   }
 
   @inline(never)
+  static func rowsQ5_1x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, bits: 5, hasMin: true, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
   static func rowsQ5_1x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     for r in 0..<rows {
       QuantDot.rowPairsMulti(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, bits: 5, hasMin: true, out + r, outStride: os, accumulate: false)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ8_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowQ8Multi(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ8_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowQ8Multi(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ8_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      QuantDot.rowQ8Multi(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ4_Kx4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ45Multi(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, high: false, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ4_Kx3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ45Multi(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, high: false, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ4_Kx2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ45Multi(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, high: false, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_Kx4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ45Multi(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, high: true, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_Kx3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ45Multi(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, high: true, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ5_Kx2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ45Multi(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, high: true, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ6_Kx4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ6Multi(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ6_Kx3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ6Multi(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, out + r, outStride: os)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ6_Kx2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    for r in 0..<rows {
+      KDot.rowQ6Multi(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, out + r, outStride: os)
     }
   }
 }

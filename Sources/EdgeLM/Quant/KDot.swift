@@ -222,3 +222,146 @@ enum KDot {
     return reduce(acc)
   }
 }
+
+// MARK: - Multi-activation kernels (batches)
+
+extension KDot {
+  /// `rowQ45` for one weight row against `count` (2...4) prepared
+  /// activations `prepStride` bytes apart: the scales, mins and codes of
+  /// each super-block are decoded once and applied to every activation.
+  /// Output k goes to `out[k * outStride]` and is bit-identical to
+  /// `rowQ45(w, prep + k * prepStride, ...)` (exact integer sums, the same
+  /// float operations in the same order).
+  @inline(__always)
+  static func rowQ45Multi(
+    _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int, high: Bool,
+    _ out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    let dyOffset = KPrepared.scalesOffset(blocks: blocks)
+    let blockBytes = high ? KLayout.q5Bytes : KLayout.q4Bytes
+    let qsOffset = high ? KLayout.q5Qs : KLayout.q4Qs
+    let p0 = prep, p1 = prep + prepStride, p2 = prep + 2 &* prepStride, p3 = prep + 3 &* prepStride
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
+    for b in 0..<blocks {
+      let x = w + b &* blockBytes
+      let ao = KPrepared.stride &* b
+      let (scaleBytes, minBytes) = kScalesMins(x + KLayout.q4Scales)
+      let sc = widenBytes(unsafeBitCast(scaleBytes, to: SIMD8<UInt8>.self))
+      let mn = widenBytes(unsafeBitCast(minBytes, to: SIMD8<UInt8>.self))
+      let qh: SIMD16<UInt16> = high ? x.loadUnaligned(fromByteOffset: KLayout.q5Qh, as: SIMD16<UInt16>.self) : .zero
+      var i0 = SIMD8<Int32>(), i1 = SIMD8<Int32>(), i2 = SIMD8<Int32>(), i3 = SIMD8<Int32>()
+      for g in 0..<4 {
+        let q = x.loadUnaligned(fromByteOffset: qsOffset &+ 32 &* g, as: SIMD16<UInt16>.self)
+        var lo = q & 0x0F0F, hi = (q &>> 4) & 0x0F0F
+        if high {
+          lo |= ((qh &>> UInt16(2 &* g)) & 0x0101) &<< 4
+          hi |= ((qh &>> UInt16(2 &* g &+ 1)) & 0x0101) &<< 4
+        }
+        let sLo = SIMD8<Int32>(repeating: sc[2 &* g]), sHi = SIMD8<Int32>(repeating: sc[2 &* g &+ 1])
+        let o = ao &+ 128 &* g
+        i0 &+= chunk(lo, p0 + o) &* sLo
+        i0 &+= chunk(hi, p0 + (o &+ 64)) &* sHi
+        i1 &+= chunk(lo, p1 + o) &* sLo
+        i1 &+= chunk(hi, p1 + (o &+ 64)) &* sHi
+        if count >= 3 {
+          i2 &+= chunk(lo, p2 + o) &* sLo
+          i2 &+= chunk(hi, p2 + (o &+ 64)) &* sHi
+        }
+        if count == 4 {
+          i3 &+= chunk(lo, p3 + o) &* sLo
+          i3 &+= chunk(hi, p3 + (o &+ 64)) &* sHi
+        }
+      }
+      let dm = halfToFloat(SIMD4<UInt16>(x.loadUnaligned(as: UInt16.self), x.loadUnaligned(fromByteOffset: 2, as: UInt16.self), 0, 0))
+      @inline(__always)
+      func finish(_ p: UnsafeRawPointer, _ isum: SIMD8<Int32>, _ acc: inout SIMD8<Float>) {
+        let imin = mn &* p.loadUnaligned(fromByteOffset: ao &+ KPrepared.bsumPairs, as: SIMD8<Int32>.self)
+        let dy = p.loadUnaligned(fromByteOffset: dyOffset &+ 4 &* b, as: Float.self)
+        acc = acc.addingProduct(intToFloat(isum), SIMD8(repeating: dm[0] * dy))
+        acc = acc.addingProduct(intToFloat(imin), SIMD8(repeating: -(dm[1] * dy)))
+      }
+      finish(p0, i0, &acc0)
+      finish(p1, i1, &acc1)
+      if count >= 3 {
+        finish(p2, i2, &acc2)
+      }
+      if count == 4 {
+        finish(p3, i3, &acc3)
+      }
+    }
+    out[0] = reduce(acc0)
+    out[outStride] = reduce(acc1)
+    if count >= 3 {
+      out[2 &* outStride] = reduce(acc2)
+    }
+    if count == 4 {
+      out[3 &* outStride] = reduce(acc3)
+    }
+  }
+
+  /// `rowQ6` for one weight row against `count` (2...4) prepared
+  /// activations; bit-identical to `rowQ6` one activation at a time (see
+  /// `rowQ45Multi`).
+  @inline(__always)
+  static func rowQ6Multi(
+    _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int,
+    _ out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    let dyOffset = KPrepared.scalesOffset(blocks: blocks)
+    let p0 = prep, p1 = prep + prepStride, p2 = prep + 2 &* prepStride, p3 = prep + 3 &* prepStride
+    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
+    for b in 0..<blocks {
+      let x = w + b &* KLayout.q6Bytes
+      let ao = KPrepared.stride &* b
+      let sc = widenSigned(x.loadUnaligned(fromByteOffset: KLayout.q6Scales, as: SIMD16<Int8>.self))
+      var i0 = SIMD8<Int32>(), i1 = SIMD8<Int32>(), i2 = SIMD8<Int32>(), i3 = SIMD8<Int32>()
+      @inline(__always)
+      func apply(_ codes: SIMD16<UInt16>, _ o: Int, _ s: SIMD8<Int32>) {
+        i0 &+= chunk(codes, p0 + o) &* s
+        i1 &+= chunk(codes, p1 + o) &* s
+        if count >= 3 {
+          i2 &+= chunk(codes, p2 + o) &* s
+        }
+        if count == 4 {
+          i3 &+= chunk(codes, p3 + o) &* s
+        }
+      }
+      @inline(__always)
+      func half(_ h: Int, _ s: SIMD8<Int32>) {
+        let l0 = x.loadUnaligned(fromByteOffset: KLayout.q6Ql &+ 64 &* h, as: SIMD16<UInt16>.self)
+        let l1 = x.loadUnaligned(fromByteOffset: KLayout.q6Ql &+ 64 &* h &+ 32, as: SIMD16<UInt16>.self)
+        let qh = x.loadUnaligned(fromByteOffset: KLayout.q6Qh &+ 32 &* h, as: SIMD16<UInt16>.self)
+        let o = ao &+ 256 &* h
+        apply((l0 & 0x0F0F) | ((qh &<< 4) & 0x3030), o, pairScales(s, 0))
+        apply((l1 & 0x0F0F) | ((qh &<< 2) & 0x3030), o &+ 64, pairScales(s, 1))
+        apply(((l0 &>> 4) & 0x0F0F) | (qh & 0x3030), o &+ 128, pairScales(s, 2))
+        apply(((l1 &>> 4) & 0x0F0F) | ((qh &>> 2) & 0x3030), o &+ 192, pairScales(s, 3))
+      }
+      half(0, sc.lowHalf)
+      half(1, sc.highHalf)
+      let d = Float(Float16(bitPattern: x.loadUnaligned(fromByteOffset: KLayout.q6D, as: UInt16.self)))
+      @inline(__always)
+      func finish(_ p: UnsafeRawPointer, _ isum: SIMD8<Int32>, _ acc: inout SIMD8<Float>) {
+        let offset = fold(sc &* p.loadUnaligned(fromByteOffset: ao &+ KPrepared.bsums, as: SIMD16<Int32>.self))
+        let dy = p.loadUnaligned(fromByteOffset: dyOffset &+ 4 &* b, as: Float.self)
+        acc = acc.addingProduct(intToFloat(isum &- offset &<< 5), SIMD8(repeating: d * dy))
+      }
+      finish(p0, i0, &acc0)
+      finish(p1, i1, &acc1)
+      if count >= 3 {
+        finish(p2, i2, &acc2)
+      }
+      if count == 4 {
+        finish(p3, i3, &acc3)
+      }
+    }
+    out[0] = reduce(acc0)
+    out[outStride] = reduce(acc1)
+    if count >= 3 {
+      out[2 &* outStride] = reduce(acc2)
+    }
+    if count == 4 {
+      out[3 &* outStride] = reduce(acc3)
+    }
+  }
+}
