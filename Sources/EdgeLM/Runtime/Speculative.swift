@@ -55,34 +55,83 @@ public struct SpeculativeStats: Sendable, Equatable {
   public var acceptanceRate: Double { drafted == 0 ? 0 : Double(accepted) / Double(drafted) }
 }
 
-/// Speculative decoding settings and state of one session.
+/// Speculative decoding settings and state of one session, including the
+/// cost model that picks the draft length.
+///
+/// Drafting pays only when the tokens a pass is expected to yield outweigh
+/// its cost. With a per-token acceptance rate a, a draft of k tokens yields
+/// 1 + a + ... + a^k tokens and costs k drafting steps plus one target pass
+/// over k + 1 positions. Both costs are measured while generating (a pass
+/// over a few positions costs little more than one on a CPU that waits for
+/// memory, several times more on one that computes), so the length follows
+/// the machine, the models and the text instead of a fixed setting.
 public final class Speculator {
   public let mode: SpeculativeMode
   let drafter: any Drafter
   /// The most tokens drafted per step.
   public let maxDraft: Int
-  /// Drafted tokens per step now: grows while drafts are accepted whole,
-  /// shrinks after a rejection (1...maxDraft).
-  var length: Int
+  /// Running estimate of the chance that a drafted token is accepted.
+  var acceptance = 0.7
+  /// Running mean of nanoseconds per drafted token (0 until measured).
+  var draftNanoseconds = 0.0
+  /// (maxDraft + 2) running mean of nanoseconds of a target pass over
+  /// b positions, by b (0 = not measured yet).
+  var passNanoseconds: [Double]
 
   init(mode: SpeculativeMode, drafter: any Drafter, maxDraft: Int) {
     self.mode = mode
     self.drafter = drafter
     self.maxDraft = max(1, maxDraft)
-    length = self.maxDraft
+    passNanoseconds = [Double](repeating: 0, count: self.maxDraft + 2)
   }
 
-  /// Adapts the draft length to how the last draft fared: `accepted` of
-  /// `drafted` tokens. A fully accepted draft lengthens the next by 2; a
-  /// rejection sets it to the accepted run plus 2, so a drafter that is
-  /// often wrong costs little verification work.
-  func record(drafted: Int, accepted: Int) {
-    guard drafted > 0 else { return }
-    if accepted == drafted {
-      length = min(maxDraft, length + 2)
-    } else {
-      length = max(1, min(maxDraft, accepted + 2))
+  /// The estimated cost of a target pass over `b` positions: measured, or
+  /// (optimistically, so that longer drafts get tried) the largest measured
+  /// smaller pass plus 5% per extra position.
+  func passCost(_ b: Int) -> Double {
+    if passNanoseconds[b] > 0 { return passNanoseconds[b] }
+    var known = b - 1
+    while known >= 1 && passNanoseconds[known] == 0 { known -= 1 }
+    guard known >= 1 else { return 0 }
+    return passNanoseconds[known] * (1 + 0.05 * Double(b - known))
+  }
+
+  /// The draft length with the most expected tokens per nanosecond (at
+  /// least 1, so acceptance keeps being measured).
+  var length: Int {
+    guard passCost(1) > 0 || passCost(2) > 0 else { return min(4, maxDraft) }
+    var best = 1
+    var bestRate = 0.0
+    var yield = 1.0, term = 1.0
+    for k in 1...maxDraft {
+      term *= acceptance
+      yield += term
+      let cost = Double(k) * draftNanoseconds + passCost(k + 1)
+      guard cost > 0 else { continue }
+      let rate = yield / cost
+      if rate > bestRate * 1.0001 {
+        best = k
+        bestRate = rate
+      }
     }
+    return best
+  }
+
+  /// Records one step: `accepted` of `drafted` tokens, the time drafting
+  /// took and the time of the target pass over `drafted + 1` positions.
+  func record(drafted: Int, accepted: Int, draftNanoseconds draftTime: UInt64, passNanoseconds passTime: UInt64) {
+    let b = drafted + 1
+    if b < passNanoseconds.count {
+      let t = Double(passTime)
+      passNanoseconds[b] = passNanoseconds[b] == 0 ? t : 0.7 * passNanoseconds[b] + 0.3 * t
+    }
+    guard drafted > 0 else { return }
+    let perToken = Double(draftTime) / Double(drafted)
+    draftNanoseconds = draftNanoseconds == 0 ? perToken : 0.8 * draftNanoseconds + 0.2 * perToken
+    // Each accepted token is a success; the first rejected one a failure
+    // (tokens after it were never judged).
+    for _ in 0..<accepted { acceptance += 0.05 * (1 - acceptance) }
+    if accepted < drafted { acceptance += 0.05 * (0 - acceptance) }
   }
 }
 

@@ -60,13 +60,16 @@ extension Session {
       // Draft at most what the output, the context and one batch can take.
       let limit = min(speculator.length, maxTokens - produced, contextLength - position - 1, state.maxBatch - 1)
       draft.removeAll()
+      let draftStart = Clock.nanoseconds()
       if limit >= 1 {
         try speculator.drafter.propose(target: self, pending: pending, limit: limit, into: &draft)
       }
+      let passStart = Clock.nanoseconds()
       stats.speculative.targetPasses += 1
       let k = draft.count
       if k == 0 {
         let logits = try evaluate([pending], logits: .last)
+        speculator.record(drafted: 0, accepted: 0, draftNanoseconds: 0, passNanoseconds: Clock.nanoseconds() - passStart)
         pending = sampler.sample(logits, vocabSize: vocab)
         sampler.accept(pending)
         continue
@@ -77,6 +80,7 @@ extension Session {
       batch.append(contentsOf: draft.tokens)
       // (k + 1, vocab): row i scores the token after batch[i].
       let rows = try evaluate(batch, logits: .all)
+      let passTime = Clock.nanoseconds() - passStart
       var accepted = 0
       var next: Int32 = 0
       for i in 0...k {
@@ -103,7 +107,8 @@ extension Session {
       }
       sampler.accept(next)
       stats.speculative.accepted += accepted
-      speculator.record(drafted: k, accepted: accepted)
+      speculator.record(
+        drafted: k, accepted: accepted, draftNanoseconds: passStart - draftStart, passNanoseconds: passTime)
       // Keep pending and the accepted run; the rejected positions go.
       try truncate(to: base + 1 + accepted)
       for i in 0..<accepted {
