@@ -54,7 +54,7 @@ func speculativeReport(_ speculator: Speculator, _ s: SpeculativeStats, generate
   var line = "speculative: mode \(speculator.mode.name), drafted \(s.drafted), accepted \(s.accepted)"
   line += " (\(fixed(100 * s.acceptanceRate, 1))%), target passes \(s.targetPasses)"
   let perPass = s.targetPasses == 0 ? 0 : Double(generated) / Double(s.targetPasses)
-  line += ", \(fixed(perPass, 2)) tokens per pass"
+  line += ", \(fixed(perPass, 2)) tokens per pass; " + speculator.costSummary
   return line
 }
 

@@ -7,13 +7,10 @@ final class ModelDrafter: Drafter {
   /// tokens plus the tokens it drafted last).
   let session: Session
   var sampler: Sampler
-  /// Drafting stops after a token the draft gives less than this.
-  let minProbability: Float
 
-  private init(session: Session, sampler: Sampler, minProbability: Float) {
+  private init(session: Session, sampler: Sampler) {
     self.session = session
     self.sampler = sampler
-    self.minProbability = minProbability
   }
 
   /// Loads the draft model at `path` and makes a session for it with the
@@ -21,7 +18,7 @@ final class ModelDrafter: Drafter {
   /// - Throws: the errors of `Model(path:)` (prefixed with the draft path),
   ///   `.invalidArgument` when its vocabulary differs from the target's.
   static func make(
-    path: String, target: Session, sampling: SamplingConfig, minProbability: Float, maxDraft: Int
+    path: String, target: Session, sampling: SamplingConfig, maxDraft: Int
   ) throws(EdgeLMError) -> ModelDrafter {
     let model: Model
     do throws(EdgeLMError) {
@@ -36,7 +33,7 @@ final class ModelDrafter: Drafter {
       options: SessionOptions(contextLength: ctx, threads: target.threads, batchSize: max(maxDraft + 1, min(64, ctx))),
       plan: nil, sharedPool: target.state.pool)
     return ModelDrafter(
-      session: session, sampler: Sampler(sampling, stream: 1), minProbability: minProbability)
+      session: session, sampler: Sampler(sampling, stream: 1))
   }
 
   /// Drafted ids are the target's ids: same size, same token texts.
@@ -85,9 +82,9 @@ final class ModelDrafter: Drafter {
         token = sampler.draw(distribution)
         probability = distribution.probability(of: token)
       }
-      draft.append(token, distribution)
+      draft.append(token, distribution, probability: probability)
       sampler.accept(token)
-      if i == n - 1 || probability < minProbability { break }
+      if i == n - 1 || !draft.worthExtending(after: probability) { break }
       logits = try session.evaluate([token], logits: .last)
     }
   }

@@ -9,19 +9,17 @@ final class SelfDrafter: Drafter {
   /// (layers) true for the layers the draft skips.
   let skipped: [Bool]
   var sampler: Sampler
-  let minProbability: Float
 
-  private init(skipped: [Bool], sampler: Sampler, minProbability: Float) {
+  private init(skipped: [Bool], sampler: Sampler) {
     self.skipped = skipped
     self.sampler = sampler
-    self.minProbability = minProbability
   }
 
   /// - Parameter skipLayers: layer indices to skip; empty = the default
   ///   (`defaultSkippedLayers`).
   /// - Throws: `.invalidArgument` for an index outside the model's layers
   ///   or a list that skips every layer.
-  static func make(model: Model, skipLayers: [Int], sampling: SamplingConfig, minProbability: Float) throws(EdgeLMError) -> SelfDrafter {
+  static func make(model: Model, skipLayers: [Int], sampling: SamplingConfig) throws(EdgeLMError) -> SelfDrafter {
     let layers = model.config.layerCount
     let list = skipLayers.isEmpty ? defaultSkippedLayers(layerCount: layers) : skipLayers
     var skipped = [Bool](repeating: false, count: layers)
@@ -34,7 +32,7 @@ final class SelfDrafter: Drafter {
     guard skipped.contains(false) else {
       throw EdgeLMError(.invalidArgument, "config: speculative.skip_layers skips all \(layers) layers; the draft needs at least one")
     }
-    return SelfDrafter(skipped: skipped, sampler: Sampler(sampling, stream: 2), minProbability: minProbability)
+    return SelfDrafter(skipped: skipped, sampler: Sampler(sampling, stream: 2))
   }
 
   /// Every other layer of the second and third quarters: the first and
@@ -90,9 +88,9 @@ final class SelfDrafter: Drafter {
         token = sampler.draw(distribution)
         probability = distribution.probability(of: token)
       }
-      draft.append(token, distribution)
+      draft.append(token, distribution, probability: probability)
       sampler.accept(token)
-      if i == n - 1 || probability < minProbability { break }
+      if i == n - 1 || !draft.worthExtending(after: probability) { break }
       logits = try target.evaluate([token], logits: .last)
     }
   }

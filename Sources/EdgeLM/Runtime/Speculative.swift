@@ -12,6 +12,11 @@ public struct Draft {
   /// (count) the draft's distribution for each token: a point mass when the
   /// drafter is greedy or has no probabilities (n-gram lookup).
   public var distributions: [TokenDistribution] = []
+  /// (count) the draft's own probability for each token (1 for n-grams).
+  public var probabilities: [Float] = []
+  /// How often tokens of a given draft probability were accepted so far:
+  /// drafters stop where the next one is unlikely to be.
+  var calibration = AcceptanceCalibration(minimum: 0.5)
 
   public init() {}
 
@@ -20,11 +25,53 @@ public struct Draft {
   mutating func removeAll() {
     tokens.removeAll(keepingCapacity: true)
     distributions.removeAll(keepingCapacity: true)
+    probabilities.removeAll(keepingCapacity: true)
   }
 
-  mutating func append(_ token: Int32, _ distribution: TokenDistribution) {
+  mutating func append(_ token: Int32, _ distribution: TokenDistribution, probability: Float = 1) {
     tokens.append(token)
     distributions.append(distribution)
+    probabilities.append(probability)
+  }
+
+  /// Whether a token the draft gave `probability` is likely enough to be
+  /// accepted to draft past it.
+  func worthExtending(after probability: Float) -> Bool {
+    calibration.acceptance(probability) >= calibration.minimum
+  }
+}
+
+/// The target's measured acceptance rate of drafted tokens by the draft's
+/// own probability for them (ten bins). A draft model's probabilities are
+/// not the target's: a draft with the target's weights in another
+/// quantization is right even where it is unsure, a weak one is wrong even
+/// where it is sure. `min_draft_probability` is compared with this
+/// calibrated rate; each bin starts at its own probability, worth two
+/// observations.
+struct AcceptanceCalibration {
+  /// Stop drafting below this calibrated acceptance rate.
+  let minimum: Float
+  /// (10) accepted and judged counts by probability bin.
+  var accepted: [Float]
+  var judged: [Float]
+
+  init(minimum: Float) {
+    self.minimum = minimum
+    accepted = (0..<10).map { 2 * (Float($0) + 0.5) / 10 }
+    judged = [Float](repeating: 2, count: 10)
+  }
+
+  static func bin(_ p: Float) -> Int { max(0, min(9, Int(p * 10))) }
+
+  func acceptance(_ p: Float) -> Float {
+    let b = Self.bin(p)
+    return accepted[b] / judged[b]
+  }
+
+  mutating func record(probability p: Float, accepted ok: Bool) {
+    let b = Self.bin(p)
+    judged[b] += 1
+    if ok { accepted[b] += 1 }
   }
 }
 
@@ -72,17 +119,23 @@ public final class Speculator {
   public let maxDraft: Int
   /// Running estimate of the chance that a drafted token is accepted.
   var acceptance = 0.7
-  /// Running mean of nanoseconds per drafted token (0 until measured).
-  var draftNanoseconds = 0.0
+  /// (maxDraft + 1) running mean of nanoseconds to draft k tokens, by k
+  /// (0 = not measured yet). Not k times one token: a draft model's first
+  /// step also catches up with the tokens the target accepted.
+  var draftNanoseconds: [Double]
   /// (maxDraft + 2) running mean of nanoseconds of a target pass over
   /// b positions, by b (0 = not measured yet).
   var passNanoseconds: [Double]
+  /// Acceptance by draft probability, handed to the drafter with each draft.
+  var calibration: AcceptanceCalibration
 
-  init(mode: SpeculativeMode, drafter: any Drafter, maxDraft: Int) {
+  init(mode: SpeculativeMode, drafter: any Drafter, maxDraft: Int, minDraftProbability: Float) {
     self.mode = mode
     self.drafter = drafter
     self.maxDraft = max(1, maxDraft)
     passNanoseconds = [Double](repeating: 0, count: self.maxDraft + 2)
+    draftNanoseconds = [Double](repeating: 0, count: self.maxDraft + 1)
+    calibration = AcceptanceCalibration(minimum: minDraftProbability)
   }
 
   /// The estimated cost of a target pass over `b` positions: measured, or
@@ -96,6 +149,17 @@ public final class Speculator {
     return passNanoseconds[known] * (1 + 0.05 * Double(b - known))
   }
 
+  /// The estimated cost of drafting `k` tokens: measured, or the largest
+  /// measured shorter draft plus, per extra token, 70% of its mean cost
+  /// per token (optimistic again: later steps skip the catching up).
+  func draftCost(_ k: Int) -> Double {
+    if draftNanoseconds[k] > 0 { return draftNanoseconds[k] }
+    var known = k - 1
+    while known >= 1 && draftNanoseconds[known] == 0 { known -= 1 }
+    guard known >= 1 else { return 0 }
+    return draftNanoseconds[known] * (1 + 0.7 * Double(k - known) / Double(known))
+  }
+
   /// The draft length with the most expected tokens per nanosecond (at
   /// least 1, so acceptance keeps being measured).
   var length: Int {
@@ -106,7 +170,7 @@ public final class Speculator {
     for k in 1...maxDraft {
       term *= acceptance
       yield += term
-      let cost = Double(k) * draftNanoseconds + passCost(k + 1)
+      let cost = draftCost(k) + passCost(k + 1)
       guard cost > 0 else { continue }
       let rate = yield / cost
       if rate > bestRate * 1.0001 {
@@ -117,17 +181,32 @@ public final class Speculator {
     return best
   }
 
-  /// Records one step: `accepted` of `drafted` tokens, the time drafting
-  /// took and the time of the target pass over `drafted + 1` positions.
-  func record(drafted: Int, accepted: Int, draftNanoseconds draftTime: UInt64, passNanoseconds passTime: UInt64) {
+  /// The cost model's state: acceptance, time to draft 1, 2, ... tokens and
+  /// time of a target pass over 1, 2, ... positions (measured ones only).
+  public var costSummary: String {
+    var line = "acceptance \(Int(acceptance * 100))%; us to draft k tokens:"
+    for k in 1..<draftNanoseconds.count where draftNanoseconds[k] > 0 { line += " \(k):\(Int(draftNanoseconds[k] / 1000))" }
+    line += "; us per target pass over b positions:"
+    for b in 1..<passNanoseconds.count where passNanoseconds[b] > 0 { line += " \(b):\(Int(passNanoseconds[b] / 1000))" }
+    return line
+  }
+
+  /// Records one step: `accepted` of the draft's tokens, the time drafting
+  /// took (0 = not to be used) and the time of the target pass over
+  /// `draft.count + 1` positions.
+  func record(_ draft: Draft, accepted: Int, draftNanoseconds draftTime: UInt64, passNanoseconds passTime: UInt64) {
+    let drafted = draft.count
+    for i in 0..<min(drafted, accepted + 1) {
+      calibration.record(probability: draft.probabilities[i], accepted: i < accepted)
+    }
     let b = drafted + 1
     if b < passNanoseconds.count {
       let t = Double(passTime)
       passNanoseconds[b] = passNanoseconds[b] == 0 ? t : 0.7 * passNanoseconds[b] + 0.3 * t
     }
-    guard drafted > 0 else { return }
-    let perToken = Double(draftTime) / Double(drafted)
-    draftNanoseconds = draftNanoseconds == 0 ? perToken : 0.8 * draftNanoseconds + 0.2 * perToken
+    guard drafted > 0 && draftTime > 0 else { return }
+    let t = Double(draftTime)
+    draftNanoseconds[drafted] = draftNanoseconds[drafted] == 0 ? t : 0.7 * draftNanoseconds[drafted] + 0.3 * t
     // Each accepted token is a success; the first rejected one a failure
     // (tokens after it were never judged).
     for _ in 0..<accepted { acceptance += 0.05 * (1 - acceptance) }
@@ -148,20 +227,18 @@ extension Session {
       return nil
     case .ngram:
       let drafter = NGramDrafter(minimum: config.ngramMin, maximum: config.ngramMax)
-      return Speculator(mode: .ngram, drafter: drafter, maxDraft: maxDraft)
+      return Speculator(mode: .ngram, drafter: drafter, maxDraft: maxDraft, minDraftProbability: 0)
     case .selfSpeculative:
-      let drafter = try SelfDrafter.make(
-        model: session.model, skipLayers: config.skipLayers, sampling: sampling,
-        minProbability: config.minDraftProbability)
-      return Speculator(mode: .selfSpeculative, drafter: drafter, maxDraft: maxDraft)
+      let drafter = try SelfDrafter.make(model: session.model, skipLayers: config.skipLayers, sampling: sampling)
+      return Speculator(
+        mode: .selfSpeculative, drafter: drafter, maxDraft: maxDraft, minDraftProbability: config.minDraftProbability)
     case .draft:
       guard let path = config.draftModel else {
         throw EdgeLMError(.invalidArgument, "speculative mode 'draft' needs a draft model path")
       }
-      let drafter = try ModelDrafter.make(
-        path: path, target: session, sampling: sampling, minProbability: config.minDraftProbability,
-        maxDraft: maxDraft)
-      return Speculator(mode: .draft, drafter: drafter, maxDraft: maxDraft)
+      let drafter = try ModelDrafter.make(path: path, target: session, sampling: sampling, maxDraft: maxDraft)
+      return Speculator(
+        mode: .draft, drafter: drafter, maxDraft: maxDraft, minDraftProbability: config.minDraftProbability)
     }
   }
 

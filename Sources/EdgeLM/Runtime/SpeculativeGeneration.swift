@@ -60,6 +60,7 @@ extension Session {
       // Draft at most what the output, the context and one batch can take.
       let limit = min(speculator.length, maxTokens - produced, contextLength - position - 1, state.maxBatch - 1)
       draft.removeAll()
+      draft.calibration = speculator.calibration
       let draftStart = Clock.nanoseconds()
       if limit >= 1 {
         try speculator.drafter.propose(target: self, pending: pending, limit: limit, into: &draft)
@@ -69,7 +70,7 @@ extension Session {
       let k = draft.count
       if k == 0 {
         let logits = try evaluate([pending], logits: .last)
-        speculator.record(drafted: 0, accepted: 0, draftNanoseconds: 0, passNanoseconds: Clock.nanoseconds() - passStart)
+        speculator.record(draft, accepted: 0, draftNanoseconds: 0, passNanoseconds: Clock.nanoseconds() - passStart)
         pending = sampler.sample(logits, vocabSize: vocab)
         sampler.accept(pending)
         continue
@@ -107,8 +108,11 @@ extension Session {
       }
       sampler.accept(next)
       stats.speculative.accepted += accepted
+      // The first draft of a generation also catches up with the prompt:
+      // its time says nothing about drafting.
       speculator.record(
-        drafted: k, accepted: accepted, draftNanoseconds: passStart - draftStart, passNanoseconds: passTime)
+        draft, accepted: accepted, draftNanoseconds: stats.speculative.targetPasses == 1 ? 0 : passStart - draftStart,
+        passNanoseconds: passTime)
       // Keep pending and the accepted run; the rejected positions go.
       try truncate(to: base + 1 + accepted)
       for i in 0..<accepted {
