@@ -160,10 +160,31 @@ public final class Speculator {
     return draftNanoseconds[known] * (1 + 0.7 * Double(k - known) / Double(known))
   }
 
-  /// The draft length with the most expected tokens per nanosecond (at
-  /// least 1, so acceptance keeps being measured).
-  var length: Int {
-    guard passCost(1) > 0 || passCost(2) > 0 else { return min(4, maxDraft) }
+  /// Steps decoded without a draft since the last one.
+  var stepsWithoutDraft = 0
+
+  /// The draft length with the most expected tokens per nanosecond, or 0
+  /// when plain decoding is faster (then every 16th step still drafts one
+  /// token, so acceptance and costs keep being measured).
+  func nextLength() -> Int {
+    let k = bestLength
+    var plain = passCost(1)
+    if plain == 0 { plain = passCost(2) / 1.05 }
+    guard k.rate > 0 && plain > 0 && k.rate < 1 / plain else {
+      stepsWithoutDraft = 0
+      return k.length
+    }
+    stepsWithoutDraft += 1
+    if stepsWithoutDraft >= 16 {
+      stepsWithoutDraft = 0
+      return 1
+    }
+    return 0
+  }
+
+  /// The best draft length of 1...maxDraft and its expected tokens per ns.
+  var bestLength: (length: Int, rate: Double) {
+    guard passCost(1) > 0 || passCost(2) > 0 else { return (min(4, maxDraft), 0) }
     var best = 1
     var bestRate = 0.0
     var yield = 1.0, term = 1.0
@@ -178,7 +199,7 @@ public final class Speculator {
         bestRate = rate
       }
     }
-    return best
+    return (best, bestRate)
   }
 
   /// The cost model's state: acceptance, time to draft 1, 2, ... tokens and

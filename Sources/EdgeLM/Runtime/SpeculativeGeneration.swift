@@ -58,7 +58,7 @@ extension Session {
         break
       }
       // Draft at most what the output, the context and one batch can take.
-      let limit = min(speculator.length, maxTokens - produced, contextLength - position - 1, state.maxBatch - 1)
+      let limit = min(speculator.nextLength(), maxTokens - produced, contextLength - position - 1, state.maxBatch - 1)
       draft.removeAll()
       draft.calibration = speculator.calibration
       let draftStart = Clock.nanoseconds()
