@@ -18,11 +18,17 @@ import Testing
   }
 
   /// A draft that disagrees with the target now and then: the target
-  /// re-quantized to Q4_0 (made once per run, deleted at exit by the OS's
-  /// tmp cleaning; the path is unique per process).
+  /// re-quantized to Q4_0, made once and kept beside the cached models
+  /// (the quantizer writes a temporary file and renames it into place).
   static func draftModelPath() throws -> String {
     if let draftPath { return draftPath }
-    let path = NSTemporaryDirectory() + "edgelm-spec-draft-\(getpid()).gguf"
+    let dir = TestPaths.modelDirectory.deletingLastPathComponent().appendingPathComponent("derived")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent("SmolLM2-135M-Instruct.Q4_0-draft.gguf").path
+    if FileManager.default.fileExists(atPath: path) {
+      draftPath = path
+      return path
+    }
     _ = try ModelQuantizer.quantize(
       input: TestPaths.model(TestPaths.smollm2Name), output: path,
       target: #require(QuantizeTarget.named("Q4_0")), options: QuantizeOptions(threads: 2))
