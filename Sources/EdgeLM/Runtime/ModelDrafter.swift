@@ -62,30 +62,8 @@ final class ModelDrafter: Drafter {
     guard n >= 1 else { return }
     var suffix = Array(context[common...])
     suffix.append(pending)
-    var logits = try session.evaluate(suffix, logits: .last)
-    let vocab = session.vocabSize
-    if sampler.parameters.repeatPenalty != 1 {
-      var recent = context.suffix(sampler.parameters.repeatLastN)
-      recent.append(pending)
-      sampler.setHistory(recent)
-    }
-    for i in 0..<n {
-      let token: Int32
-      let distribution: TokenDistribution
-      let probability: Float
-      if sampler.isGreedy {
-        token = sampler.sample(logits, vocabSize: vocab)
-        distribution = .certain(token)
-        probability = softmaxProbability(logits, count: vocab, token: token)
-      } else {
-        distribution = sampler.distribution(logits, vocabSize: vocab)
-        token = sampler.draw(distribution)
-        probability = distribution.probability(of: token)
-      }
-      draft.append(token, distribution, probability: probability)
-      sampler.accept(token)
-      if i == n - 1 || !draft.worthExtending(after: probability) { break }
-      logits = try session.evaluate([token], logits: .last)
-    }
+    let logits = try session.evaluate(suffix, logits: .last)
+    try drawDraft(
+      from: session, logits: logits, context: context, pending: pending, count: n, sampler: &sampler, into: &draft)
   }
 }

@@ -68,30 +68,9 @@ final class SelfDrafter: Drafter {
   }
 
   private func draftTokens(target: Session, pending: Int32, count n: Int, into draft: inout Draft) throws(EdgeLMError) {
-    let vocab = target.vocabSize
-    if sampler.parameters.repeatPenalty != 1 {
-      var recent = target.history.suffix(sampler.parameters.repeatLastN)
-      recent.append(pending)
-      sampler.setHistory(recent)
-    }
-    var logits = try target.evaluate([pending], logits: .last)
-    for i in 0..<n {
-      let token: Int32
-      let distribution: TokenDistribution
-      let probability: Float
-      if sampler.isGreedy {
-        token = sampler.sample(logits, vocabSize: vocab)
-        distribution = .certain(token)
-        probability = softmaxProbability(logits, count: vocab, token: token)
-      } else {
-        distribution = sampler.distribution(logits, vocabSize: vocab)
-        token = sampler.draw(distribution)
-        probability = distribution.probability(of: token)
-      }
-      draft.append(token, distribution, probability: probability)
-      sampler.accept(token)
-      if i == n - 1 || !draft.worthExtending(after: probability) { break }
-      logits = try target.evaluate([token], logits: .last)
-    }
+    let context = target.history
+    let logits = try target.evaluate([pending], logits: .last)
+    try drawDraft(
+      from: target, logits: logits, context: context, pending: pending, count: n, sampler: &sampler, into: &draft)
   }
 }

@@ -282,3 +282,40 @@ func softmaxProbability(_ logits: UnsafePointer<Float>, count n: Int, token: Int
   for i in 0..<n where logits[i] > floor { sum += expf(logits[i] - m) }
   return expf(logits[Int(token)] - m) / sum
 }
+
+/// Draws up to `n` draft tokens from `session`, whose last evaluation gave
+/// `logits` for the position after `pending`: each token by `sampler`
+/// (argmax when greedy, else a draw from its distribution), evaluated in
+/// turn until `n` are drafted or the draft is no longer worth extending.
+/// `context` (the tokens before `pending`) seeds the repetition history.
+/// The model and self drafters differ only in which session this runs on.
+func drawDraft(
+  from session: Session, logits first: UnsafePointer<Float>, context: [Int32], pending: Int32,
+  count n: Int, sampler: inout Sampler, into draft: inout Draft
+) throws(EdgeLMError) {
+  let vocab = session.vocabSize
+  if sampler.parameters.repeatPenalty != 1 {
+    var recent = context.suffix(sampler.parameters.repeatLastN)
+    recent.append(pending)
+    sampler.setHistory(recent)
+  }
+  var logits = first
+  for i in 0..<n {
+    let token: Int32
+    let distribution: TokenDistribution
+    let probability: Float
+    if sampler.isGreedy {
+      token = sampler.sample(logits, vocabSize: vocab)
+      distribution = .certain(token)
+      probability = softmaxProbability(logits, count: vocab, token: token)
+    } else {
+      distribution = sampler.distribution(logits, vocabSize: vocab)
+      token = sampler.draw(distribution)
+      probability = distribution.probability(of: token)
+    }
+    draft.append(token, distribution, probability: probability)
+    sampler.accept(token)
+    if i == n - 1 || !draft.worthExtending(after: probability) { break }
+    logits = try session.evaluate([token], logits: .last)
+  }
+}
