@@ -62,6 +62,7 @@ final class ModelDrafter: Drafter {
     guard n >= 1 else { return }
     var suffix = Array(context[common...])
     suffix.append(pending)
+    draft.catchUp = suffix.count - 1
     let logits = try session.evaluate(suffix, logits: .last)
     try drawDraft(
       from: session, logits: logits, context: context, pending: pending, count: n, sampler: &sampler, into: &draft)

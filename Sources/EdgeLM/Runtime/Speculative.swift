@@ -17,6 +17,10 @@ public struct Draft {
   /// How often tokens of a given draft probability were accepted so far:
   /// drafters stop where the next one is unlikely to be.
   var calibration = AcceptanceCalibration(minimum: 0.5)
+  /// Tokens the drafter evaluated to catch up with the target before its
+  /// first drafting step, besides the pending one (a draft model that sat
+  /// out plain-decoding steps): that time is not the cost of drafting.
+  public var catchUp = 0
 
   public init() {}
 
@@ -26,6 +30,7 @@ public struct Draft {
     tokens.removeAll(keepingCapacity: true)
     distributions.removeAll(keepingCapacity: true)
     probabilities.removeAll(keepingCapacity: true)
+    catchUp = 0
   }
 
   mutating func append(_ token: Int32, _ distribution: TokenDistribution, probability: Float = 1) {
@@ -162,21 +167,28 @@ public final class Speculator {
 
   /// Steps decoded without a draft since the last one.
   var stepsWithoutDraft = 0
+  /// Plain steps between two probe drafts: 16, doubled after each probe
+  /// that does not bring drafting back (up to 256), so a source that does
+  /// not pay costs ever less (a draft model's probe first catches up with
+  /// every token it sat out).
+  var probeInterval = 16
 
   /// The draft length with the most expected tokens per nanosecond, or 0
-  /// when plain decoding is faster (then every 16th step still drafts one
-  /// token, so acceptance and costs keep being measured).
+  /// when plain decoding is faster (then a one-token probe draft every
+  /// `probeInterval` steps keeps acceptance measured).
   func nextLength() -> Int {
     let k = bestLength
     var plain = passCost(1)
     if plain == 0 { plain = passCost(2) / 1.05 }
     guard k.rate > 0 && plain > 0 && k.rate < 1 / plain else {
       stepsWithoutDraft = 0
+      probeInterval = 16
       return k.length
     }
     stepsWithoutDraft += 1
-    if stepsWithoutDraft >= 16 {
+    if stepsWithoutDraft >= probeInterval {
       stepsWithoutDraft = 0
+      probeInterval = min(2 * probeInterval, 256)
       return 1
     }
     return 0

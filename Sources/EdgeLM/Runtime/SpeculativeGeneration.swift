@@ -108,10 +108,12 @@ extension Session {
       }
       sampler.accept(next)
       stats.speculative.accepted += accepted
-      // The first draft of a generation also catches up with the prompt:
-      // its time says nothing about drafting.
+      // A draft that first caught up with the prompt or with plain-decoded
+      // tokens (more than the one a fully accepted draft leaves) took time
+      // that says nothing about drafting.
+      let measured = stats.speculative.targetPasses > 1 && draft.catchUp <= 1
       speculator.record(
-        draft, accepted: accepted, draftNanoseconds: stats.speculative.targetPasses == 1 ? 0 : passStart - draftStart,
+        draft, accepted: accepted, draftNanoseconds: measured ? passStart - draftStart : 0,
         passNanoseconds: passTime)
       // Keep pending and the accepted run; the rejected positions go.
       try truncate(to: base + 1 + accepted)
