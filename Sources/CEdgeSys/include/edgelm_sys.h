@@ -78,6 +78,28 @@ static inline void *edgelm_sys_aligned_alloc(size_t alignment, size_t size) {
   return p;
 }
 
+/* Zero-filled memory, at least 64-byte aligned; NULL on failure. Free with
+ * edgelm_sys_zeroed_free(p, size), the same size. Blocks of 256 KiB or more
+ * are anonymous mappings straight from the kernel: their pages take RAM only
+ * once written (a KV cache sized for the whole context holds only what has
+ * been evaluated; llama.cpp clears, and so touches, all of its own). Smaller
+ * ones are posix_memalign + memset. */
+#define EDGELM_SYS_ZEROED_MAP_MIN ((size_t)256 * 1024)
+static inline void *edgelm_sys_zeroed_alloc(size_t size) {
+  if (size >= EDGELM_SYS_ZEROED_MAP_MIN) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+  }
+  void *p = edgelm_sys_aligned_alloc(64, size);
+  if (p) memset(p, 0, size ? size : 64);
+  return p;
+}
+static inline void edgelm_sys_zeroed_free(void *p, size_t size) {
+  if (!p) return;
+  if (size >= EDGELM_SYS_ZEROED_MAP_MIN) munmap(p, size);
+  else free(p);
+}
+
 static inline int edgelm_sys_cpu_count(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? (int)n : 1;

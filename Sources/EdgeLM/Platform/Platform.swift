@@ -319,29 +319,34 @@ public enum Environment {
 
 // MARK: - Aligned buffers
 
-/// A heap buffer of `count` elements, 64-byte aligned, zero-filled, freed on
-/// deinit. Used for activations, scratch and KV caches.
+/// A buffer of `count` elements, 64-byte aligned, zero-filled, freed on
+/// deinit. Used for activations, scratch and KV caches. Buffers of 256 KiB
+/// or more are anonymous mappings whose pages cost RAM only once written,
+/// so a cache or scratch sized for the worst case is resident only as far
+/// as it is used.
 public final class AlignedBuffer<Element> {
   public let pointer: UnsafeMutablePointer<Element>
   public let count: Int
+  /// The allocation's size in bytes (what `edgelm_sys_zeroed_free` needs).
+  private let bytes: Int
 
-  private init(pointer: UnsafeMutablePointer<Element>, count: Int) {
+  private init(pointer: UnsafeMutablePointer<Element>, count: Int, bytes: Int) {
     self.pointer = pointer
     self.count = count
+    self.bytes = bytes
   }
 
   /// Allocates `count` zeroed elements.
-  /// - Throws: `.outOfMemory` if the size overflows or malloc fails.
+  /// - Throws: `.outOfMemory` if the size overflows or the allocation fails.
   public static func allocate(count: Int) throws(EdgeLMError) -> AlignedBuffer<Element> {
     let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
-    guard count >= 0, !overflow, let raw = edgelm_sys_aligned_alloc(64, bytes) else {
+    guard count >= 0, !overflow, let raw = edgelm_sys_zeroed_alloc(bytes) else {
       throw EdgeLMError(.outOfMemory, "cannot allocate \(count) elements of \(MemoryLayout<Element>.stride) bytes")
     }
-    memset(raw, 0, bytes == 0 ? 1 : bytes)
-    return AlignedBuffer(pointer: raw.bindMemory(to: Element.self, capacity: count), count: count)
+    return AlignedBuffer(pointer: raw.bindMemory(to: Element.self, capacity: count), count: count, bytes: bytes)
   }
 
-  deinit { free(pointer) }
+  deinit { edgelm_sys_zeroed_free(pointer, bytes) }
 
   public var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(pointer) }
   public subscript(i: Int) -> Element {
