@@ -77,7 +77,7 @@ enum InfoCommand {
       let s = String(decoding: bytes.prefix(80), as: UTF8.self)
       return "\"" + jsonEscape(s) + (bytes.count > 80 ? "...\" (\(bytes.count) bytes)" : "\"")
     case .array(let a):
-      return "\(v.typeDescription) (\(a.values.count))"
+      return "\(v.typeDescription) (\(a.count))"
     default:
       return v.typeDescription
     }

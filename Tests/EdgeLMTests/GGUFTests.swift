@@ -222,7 +222,7 @@ func ggufBytes(_ count: Int, seed: UInt64) -> [UInt8] {
       #expect(try f.float("f64") == -1.5)
       #expect(try f.float("u8") == 200)
       #expect(try f.bool("b") == true)
-      #expect(try f.stringArray("toks") == [[0x61], [0xff]])
+      #expect(try f.stringArray("toks")?.map { Array($0) } == [[0x61], [0xff]])
       #expect(try f.integerArray("ints") == [1, 65535])
       #expect(try f.integerArray("mixed") == [-3])
       #expect(try f.floatArray("floats") == [0.5])

@@ -39,3 +39,12 @@ struct TestSetupError: Error, CustomStringConvertible {
   let description: String
   init(_ d: String) { description = d }
 }
+
+extension ByteStrings {
+  /// Replaces string `i` (tests build broken vocabularies with it).
+  mutating func set(_ i: Int, _ bytes: [UInt8]) {
+    var list = map { Array($0) }
+    list[i] = bytes
+    self = ByteStrings(list)
+  }
+}

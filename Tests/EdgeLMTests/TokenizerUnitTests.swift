@@ -26,7 +26,7 @@ enum TinyVocabulary {
   }
 
   static func id(_ s: String, in v: Vocabulary) -> Int32 {
-    Int32(v.tokens.firstIndex(of: bytes(s))!)
+    Int32(v.tokens.firstIndex { Array($0) == bytes(s) }!)
   }
 }
 
@@ -209,7 +209,7 @@ struct TokenizerValidationTests {
   func duplicate() {
     expectError(.format, containing: ["token 100", "token 5"]) {
       var v = TinyVocabulary.make()
-      v.tokens[100] = v.tokens[5]
+      v.tokens.set(100, Array(v.tokens[5]))
       return v
     }
   }
@@ -218,7 +218,7 @@ struct TokenizerValidationTests {
   func nul() {
     expectError(.format, containing: ["token 42", "NUL"]) {
       var v = TinyVocabulary.make()
-      v.tokens[42] = [0x61, 0, 0x62]
+      v.tokens.set(42, [0x61, 0, 0x62])
       return v
     }
   }
@@ -248,7 +248,7 @@ struct TokenizerValidationTests {
     }
     expectError(.format, containing: ["empty"]) {
       var v = TinyVocabulary.make()
-      v.tokens = []
+      v.tokens = ByteStrings()
       v.tokenTypes = []
       v.bosID = nil
       v.eosID = nil
@@ -294,10 +294,10 @@ struct TokenizerGGUFTests {
     var w = GGUFWriter()
     w.add("tokenizer.ggml.model", .string("gpt2"))
     w.add("tokenizer.ggml.pre", .string(pre))
-    w.add("tokenizer.ggml.tokens", .array(GGUFArray(elementType: .string, values: v.tokens.map { .string($0) })))
+    w.add("tokenizer.ggml.tokens", .array(GGUFArray(elementType: .string, values: v.tokens.map { .string(Array($0)) })))
     w.add("tokenizer.ggml.token_type", .array(GGUFArray(elementType: .int32, values: v.tokenTypes.map { .int32($0) })))
     if merges {
-      w.add("tokenizer.ggml.merges", .array(GGUFArray(elementType: .string, values: v.merges.map { .string($0) })))
+      w.add("tokenizer.ggml.merges", .array(GGUFArray(elementType: .string, values: v.merges.map { .string(Array($0)) })))
     }
     w.add("tokenizer.ggml.bos_token_id", .uint32(UInt32(v.bosID!)))
     w.add("tokenizer.ggml.eos_token_id", .uint32(UInt32(v.eosID!)))

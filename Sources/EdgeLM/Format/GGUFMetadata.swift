@@ -60,21 +60,15 @@ extension GGUFFile {
     return b
   }
 
-  /// An array of strings, each as raw bytes.
+  /// An array of strings, each as raw bytes, in one buffer.
   /// - Returns: nil if `key` is absent.
   /// - Throws: `.format` if the value is not an array of string.
-  public func stringArray(_ key: String) throws(EdgeLMError) -> [[UInt8]]? {
+  public func stringArray(_ key: String) throws(EdgeLMError) -> ByteStrings? {
     guard let value = value(key) else { return nil }
-    guard case .array(let array) = value, array.elementType == .string else {
+    guard case .array(let array) = value, let strings = array.strings else {
       throw typeMismatch(key, value, expected: "array of string")
     }
-    var out: [[UInt8]] = []
-    out.reserveCapacity(array.values.count)
-    for v in array.values {
-      guard case .string(let bytes) = v else { throw typeMismatch(key, value, expected: "array of string") }
-      out.append(bytes)
-    }
-    return out
+    return strings
   }
 
   /// An array of any integer type, as `Int`s.
@@ -87,8 +81,9 @@ extension GGUFFile {
       throw typeMismatch(key, value, expected: "an array of integers")
     }
     var out: [Int] = []
-    out.reserveCapacity(array.values.count)
-    for (i, v) in array.values.enumerated() {
+    out.reserveCapacity(array.count)
+    for i in 0..<array.count {
+      let v = array[i]
       guard let n = v.intValue else {
         throw EdgeLMError(.format, "GGUF: metadata '\(key)' (value at offset \(valueOffset(key) ?? 0)): element \(i) is \(describe(v)), which does not fit in Int")
       }
@@ -106,9 +101,9 @@ extension GGUFFile {
       throw typeMismatch(key, value, expected: "an array of numbers")
     }
     var out: [Float] = []
-    out.reserveCapacity(array.values.count)
-    for v in array.values {
-      guard let f = v.floatValue else { throw typeMismatch(key, value, expected: "an array of numbers") }
+    out.reserveCapacity(array.count)
+    for i in 0..<array.count {
+      guard let f = array[i].floatValue else { throw typeMismatch(key, value, expected: "an array of numbers") }
       out.append(f)
     }
     return out

@@ -475,21 +475,33 @@ struct GGUFParser {
     guard arrayElements <= GGUFLimits.maxMetadataArrayElements else {
       throw EdgeLMError(.format, "GGUF: metadata '\(key)': array count \(count) at offset \(countOffset) brings the metadata to \(arrayElements) array elements, above the limit \(GGUFLimits.maxMetadataArrayElements)")
     }
-    var values: [GGUFValue] = []
-    values.reserveCapacity(count)
     switch elementType {
     case .string:
-      // The hot path: vocabularies and merges (tens of thousands of entries).
+      // The hot path: vocabularies and merges (tens of thousands of entries),
+      // kept in one buffer.
+      var list = ByteStrings()
+      list.reserveCapacity(strings: count, bytes: 0)
       for i in 0..<count {
         let view = try cursor.stringBytes("metadata '\(key)' array element \(i)")
-        values.append(.string(Array(view)))
+        list.append(view)
       }
-    default:
+      return GGUFArray(strings: list)
+    case .array:
+      var values: [GGUFValue] = []
+      values.reserveCapacity(count)
       for _ in 0..<count {
         values.append(try readValue(elementType, depth: depth, key: key))
       }
+      return GGUFArray(elementType: elementType, values: values)
+    default:
+      // Scalars: checked one by one (bools must be 0 or 1), stored as bytes.
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(count * (elementType.scalarSize ?? 1))
+      for _ in 0..<count {
+        GGUFArray.appendScalar(try readValue(elementType, depth: depth, key: key), to: &bytes)
+      }
+      return GGUFArray(scalarType: elementType, bytes: bytes)
     }
-    return GGUFArray(elementType: elementType, values: values)
   }
 
   mutating func parseAlignment() throws(EdgeLMError) {

@@ -129,15 +129,132 @@ public enum GGUFValue {
 
 /// A metadata array. All values have `elementType`; nested arrays (element
 /// type `.array`) each carry their own element type.
+///
+/// Stored compactly: strings back to back in one `ByteStrings`, numbers and
+/// bools as their little-endian bytes (as in the file), so a 262,144-entry
+/// vocabulary costs a few MB instead of one heap object per entry. Values
+/// are decoded on access.
 public struct GGUFArray {
   public let elementType: GGUFValueType
-  public let values: [GGUFValue]
+  let storage: Storage
+
+  enum Storage {
+    /// Element type string.
+    case strings(ByteStrings)
+    /// Scalar element types: `count * elementType.scalarSize!` bytes.
+    case scalars([UInt8])
+    /// Nested arrays, and values that do not all have `elementType` (kept
+    /// as given so `GGUFWriter` can report the mismatch).
+    case values([GGUFValue])
+  }
 
   /// An array of `values`, which should all be of `elementType`
   /// (`GGUFWriter` reports a mismatch).
   public init(elementType: GGUFValueType, values: [GGUFValue]) {
     self.elementType = elementType
-    self.values = values
+    var uniform = elementType != .array
+    for v in values where v.type != elementType { uniform = false }
+    guard uniform else {
+      storage = .values(values)
+      return
+    }
+    if elementType == .string {
+      var list = ByteStrings()
+      for v in values { if case .string(let s) = v { list.append(s) } }
+      storage = .strings(list)
+    } else {
+      var bytes: [UInt8] = []
+      bytes.reserveCapacity(values.count * (elementType.scalarSize ?? 1))
+      for v in values { GGUFArray.appendScalar(v, to: &bytes) }
+      storage = .scalars(bytes)
+    }
+  }
+
+  /// An array of strings.
+  public init(strings: ByteStrings) {
+    elementType = .string
+    storage = .strings(strings)
+  }
+
+  /// An array of `elementType` (a scalar type) from its little-endian bytes.
+  init(scalarType: GGUFValueType, bytes: [UInt8]) {
+    elementType = scalarType
+    storage = .scalars(bytes)
+  }
+
+  /// Number of elements.
+  public var count: Int {
+    switch storage {
+    case .strings(let s): return s.count
+    case .scalars(let b): return b.count / (elementType.scalarSize ?? 1)
+    case .values(let v): return v.count
+    }
+  }
+
+  /// The strings, when this is a uniform string array.
+  public var strings: ByteStrings? {
+    if case .strings(let s) = storage { return s }
+    return nil
+  }
+
+  /// Element `i` (0 <= i < count), decoded.
+  public subscript(i: Int) -> GGUFValue {
+    switch storage {
+    case .strings(let s): return .string(Array(s[i]))
+    case .values(let v): return v[i]
+    case .scalars(let b):
+      let size = elementType.scalarSize ?? 1
+      return b.withUnsafeBytes { raw -> GGUFValue in
+        let at = i * size
+        switch elementType {
+        case .uint8: return .uint8(raw[at])
+        case .int8: return .int8(Int8(bitPattern: raw[at]))
+        case .bool: return .bool(raw[at] != 0)
+        case .uint16: return .uint16(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
+        case .int16: return .int16(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int16.self)))
+        case .uint32: return .uint32(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+        case .int32: return .int32(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+        case .float32:
+          return .float32(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))))
+        case .uint64: return .uint64(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+        case .int64: return .int64(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
+        case .float64:
+          return .float64(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))))
+        case .string, .array: return .uint8(0)  // not stored as scalars
+        }
+      }
+    }
+  }
+
+  /// Every element, decoded (allocates; prefer `count` and the subscript).
+  public var values: [GGUFValue] {
+    if case .values(let v) = storage { return v }
+    var out: [GGUFValue] = []
+    out.reserveCapacity(count)
+    for i in 0..<count { out.append(self[i]) }
+    return out
+  }
+
+  /// Appends the little-endian bytes of scalar `v`.
+  static func appendScalar(_ v: GGUFValue, to bytes: inout [UInt8]) {
+    func le<T: FixedWidthInteger>(_ x: T) {
+      var y = x.littleEndian
+      withUnsafeBytes(of: &y) { bytes.append(contentsOf: $0) }
+    }
+    switch v {
+    case .uint8(let x): bytes.append(x)
+    case .int8(let x): bytes.append(UInt8(bitPattern: x))
+    case .bool(let x): bytes.append(x ? 1 : 0)
+    case .uint16(let x): le(x)
+    case .int16(let x): le(x)
+    case .uint32(let x): le(x)
+    case .int32(let x): le(x)
+    case .float32(let x): le(x.bitPattern)
+    case .uint64(let x): le(x)
+    case .int64(let x): le(x)
+    case .float64(let x): le(x.bitPattern)
+    case .string, .array: break
+    }
   }
 }
 

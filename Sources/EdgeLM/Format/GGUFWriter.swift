@@ -210,7 +210,8 @@ public struct GGUFWriter {
     guard depth < GGUFLimits.maxArrayDepth else {
       return "arrays nested deeper than \(GGUFLimits.maxArrayDepth)"
     }
-    for (i, v) in array.values.enumerated() {
+    guard case .values(let values) = array.storage else { return nil }  // compact = uniform
+    for (i, v) in values.enumerated() {
       guard v.type == array.elementType else {
         return "array element \(i) is \(v.type.name) in an array of \(array.elementType.name)"
       }
@@ -350,8 +351,8 @@ struct GGUFByteSink {
     case .float64(let v): u64(v.bitPattern)
     case .array(let a):
       u32(a.elementType.rawValue)
-      u64(UInt64(a.values.count))
-      for v in a.values { payload(v) }
+      u64(UInt64(a.count))
+      for i in 0..<a.count { payload(a[i]) }
     }
   }
 }

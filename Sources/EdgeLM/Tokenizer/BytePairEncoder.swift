@@ -22,7 +22,7 @@ struct BytePairEncoder {
   }
 
   /// Token text -> id. Shape: one entry per token.
-  let tokenIDs: [ByteString: Int32]
+  let tokenIDs: TokenTable
   /// (left id << 32 | right id) -> merge, for merges of two tokens.
   let mergesByID: [UInt64: Merge]
   /// "left right" spelled -> rank, for merges with a side that is no token.
@@ -39,15 +39,15 @@ struct BytePairEncoder {
   /// - Parameters:
   ///   - tokenIDs: token text -> id, already checked for duplicates.
   ///   - merges: `tokenizer.ggml.merges`, "left right" spelled.
-  init(tokenIDs: [ByteString: Int32], merges: [[UInt8]], ignoreMerges: Bool) {
+  init(tokenIDs: TokenTable, merges: ByteStrings, ignoreMerges: Bool) {
     self.tokenIDs = tokenIDs
     self.ignoreMerges = ignoreMerges
 
     var byteIDs = [Int32](repeating: -1, count: 256)
     var singleIDs = [Int32](repeating: -1, count: 256)
     for byte in 0..<256 {
-      byteIDs[byte] = tokenIDs[ByteString(ByteLevel.utf8OfByte[byte])] ?? -1
-      singleIDs[byte] = tokenIDs[ByteString([UInt8(byte)])] ?? -1
+      byteIDs[byte] = tokenIDs.id(of: ByteLevel.utf8OfByte[byte]) ?? -1
+      singleIDs[byte] = tokenIDs.id(of: [UInt8(byte)]) ?? -1
     }
     byteTokenID = byteIDs
     singleByteTokenID = singleIDs
@@ -56,17 +56,18 @@ struct BytePairEncoder {
     byID.reserveCapacity(merges.count)
     var byText: [ByteString: Int32] = [:]
     var seenText: Set<ByteString> = []
-    for (index, merge) in merges.enumerated() {
+    for index in 0..<merges.count {
+      let merge = Array(merges[index])
       // llama.cpp splits at the first space after byte 0; a merge without
       // one becomes the pair ("", "") that never matches, so it is skipped.
       guard merge.count > 1, let space = merge[1...].firstIndex(of: 0x20) else { continue }
       let rank = Int32(truncatingIfNeeded: index)
       let left = ByteString(Array(merge[..<space]))
       let right = ByteString(Array(merge[(space + 1)...]))
-      if let l = tokenIDs[left], let r = tokenIDs[right] {
+      if let l = tokenIDs.id(of: left.bytes), let r = tokenIDs.id(of: right.bytes) {
         let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
         if byID[key] == nil {
-          let result = tokenIDs[ByteString(left.bytes + right.bytes)] ?? -1
+          let result = tokenIDs.id(of: left.bytes + right.bytes) ?? -1
           byID[key] = Merge(rank: rank, result: result)
         }
       } else if !right.bytes.isEmpty {
@@ -117,7 +118,7 @@ struct BytePairEncoder {
     if ignoreMerges {
       workspace.scratch.removeAll(keepingCapacity: true)
       for byte in word { workspace.scratch.append(contentsOf: ByteLevel.utf8OfByte[Int(byte)]) }
-      if let id = tokenIDs[ByteString(workspace.scratch)] {
+      if let id = tokenIDs.id(of: workspace.scratch) {
         output.append(id)
         return
       }
@@ -152,7 +153,7 @@ struct BytePairEncoder {
       } else if !mergesByText.isEmpty {
         guard let rank = rankByText(word, l, r) else { return }
         let merged = spelled(word, from: Int(l.start), count: Int(l.count + r.count))
-        let result = tokenIDs[ByteString(merged)] ?? -1
+        let result = tokenIDs.id(of: merged) ?? -1
         BigramQueue.push(Bigram(rank: rank, left: left, right: right, size: l.count + r.count, result: result), &heap)
       }
     }

@@ -28,18 +28,18 @@ struct SpecialTokenTrie {
   let subtreeTokens: [Int32]
 
   /// Builds the trie of `texts[tokens[i]]` for each i.
-  init(tokens: [Int32], texts: [[UInt8]]) {
+  init(tokens: [Int32], texts: ByteStrings) {
     var rootChild = [Int32](repeating: -1, count: 256)
     var edges: [UInt64: Int32] = [:]
     var terminal: [Int32] = [-1]
     var parent: [Int32] = [-1]
     for (index, id) in tokens.enumerated() {
       let text = texts[Int(id)]
-      guard !text.isEmpty else { continue }
-      var node: Int32 = rootChild[Int(text[0])]
+      guard let head = text.first else { continue }
+      var node: Int32 = rootChild[Int(head)]
       if node < 0 {
         node = Int32(terminal.count)
-        rootChild[Int(text[0])] = node
+        rootChild[Int(head)] = node
         terminal.append(-1)
         parent.append(0)
       }
@@ -115,7 +115,7 @@ extension Tokenizer {
       let occurs = specialTrie.occurring(in: haystack, tokenCount: specialTokens.count)
       for (index, id) in specialTokens.enumerated() where occurs[index] {
         if !parseSpecial && attributes[Int(id)] & skipMask != 0 { continue }
-        let needle = tokens[Int(id)]
+        let needle = Array(tokens[Int(id)])
         var next: [Fragment] = []
         next.reserveCapacity(fragments.count)
         var changed = false

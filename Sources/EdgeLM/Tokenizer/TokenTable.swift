@@ -7,10 +7,8 @@
 
 /// An immutable token text -> id table.
 struct TokenTable {
-  /// Every token text, back to back. Shape: (total text bytes).
-  private let blob: [UInt8]
-  /// Start of each token's text in `blob`, plus the end. Shape: (tokens + 1).
-  private let offsets: [Int]
+  /// Every token text (shared with the tokenizer's, not copied).
+  private let texts: ByteStrings
   /// Token id in each slot, -1 when empty. Shape: (power of two >= 2 tokens).
   private let slots: [Int32]
 
@@ -19,25 +17,14 @@ struct TokenTable {
 
   /// Indexes `texts` (ids are positions). With duplicates, lookups give the
   /// first id and `duplicate` names the first pair found.
-  init(_ texts: [[UInt8]]) {
-    var total = 0
-    for text in texts { total += text.count }
-    var blob: [UInt8] = []
-    blob.reserveCapacity(total)
-    var offsets: [Int] = []
-    offsets.reserveCapacity(texts.count + 1)
-    for text in texts {
-      offsets.append(blob.count)
-      blob.append(contentsOf: text)
-    }
-    offsets.append(blob.count)
-
+  init(_ texts: ByteStrings) {
     var capacity = 16
     while capacity < 2 * texts.count { capacity <<= 1 }
     var slots = [Int32](repeating: -1, count: capacity)
     var duplicate: (Int32, Int32)? = nil
     let mask = capacity - 1
-    blob.withUnsafeBufferPointer { bytes in
+    let offsets = texts.offsets
+    texts.blob.withUnsafeBufferPointer { bytes in
       for id in 0..<texts.count {
         let text = UnsafeBufferPointer(rebasing: bytes[offsets[id]..<offsets[id + 1]])
         var slot = Int(truncatingIfNeeded: TokenTable.hash(text)) & mask
@@ -55,8 +42,7 @@ struct TokenTable {
         }
       }
     }
-    self.blob = blob
-    self.offsets = offsets
+    self.texts = texts
     self.slots = slots
     self.duplicate = duplicate
   }
@@ -86,7 +72,8 @@ struct TokenTable {
   func id(of bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
     let mask = slots.count - 1
     var slot = Int(truncatingIfNeeded: TokenTable.hash(bytes)) & mask
-    return blob.withUnsafeBufferPointer { all in
+    let offsets = texts.offsets
+    return texts.blob.withUnsafeBufferPointer { all in
       while true {
         let id = slots[slot]
         if id < 0 { return nil }

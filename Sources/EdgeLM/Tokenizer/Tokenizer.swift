@@ -17,7 +17,7 @@ enum TextEncoder {
 /// can be shared by any number of threads.
 public struct Tokenizer {
   /// Token texts by id (empty entries replaced as llama.cpp does). Shape: (vocabSize).
-  let tokens: [[UInt8]]
+  let tokens: ByteStrings
   /// `TokenAttribute` bits by id. Shape: (vocabSize).
   let attributes: [UInt16]
   let encoder: TextEncoder
@@ -106,17 +106,24 @@ public struct Tokenizer {
 
     // MARK: Token texts and ids
     var texts = vocabulary.tokens
-    var maxTokenLength = 0
-    for i in 0..<n {
-      if texts[i].isEmpty {
-        // llama.cpp renames empty tokens so every id has a text.
-        texts[i] = Array("[EMPTY_\(i)]".utf8)
-      }
-      if texts[i].contains(0) {
+    if vocabulary.tokens.blob.contains(0) {
+      for i in 0..<n where texts[i].contains(0) {
         throw EdgeLMError(.format, "tokenizer.ggml.tokens: token \(i) contains a NUL byte")
       }
-      maxTokenLength = max(maxTokenLength, texts[i].count)
     }
+    var hasEmpty = false
+    for i in 0..<n where texts.length(i) == 0 { hasEmpty = true }
+    if hasEmpty {
+      // llama.cpp renames empty tokens so every id has a text.
+      var renamed = ByteStrings()
+      renamed.reserveCapacity(strings: n, bytes: texts.blob.count + 16)
+      for i in 0..<n {
+        renamed.append(texts.length(i) == 0 ? Array("[EMPTY_\(i)]".utf8) : Array(texts[i]))
+      }
+      texts = renamed
+    }
+    var maxTokenLength = 0
+    for i in 0..<n { maxTokenLength = max(maxTokenLength, texts.length(i)) }
     let table = TokenTable(texts)
     if let (previous, i) = table.duplicate {
       throw EdgeLMError(
@@ -251,11 +258,8 @@ public struct Tokenizer {
     self.addEOS = addEOS
     self.addSpacePrefix = vocabulary.addSpacePrefix ?? (pre == nil)
     if let pre {
-      var ids: [ByteString: Int32] = [:]
-      ids.reserveCapacity(n)
-      for i in 0..<n { ids[ByteString(texts[i])] = Int32(i) }
       self.encoder = .bytePair(
-        BytePairEncoder(tokenIDs: ids, merges: vocabulary.merges, ignoreMerges: pre.ignoreMerges), pre)
+        BytePairEncoder(tokenIDs: table, merges: vocabulary.merges, ignoreMerges: pre.ignoreMerges), pre)
       self.cleanSpaces = pre.cleanSpaces
     } else {
       self.encoder = .sentencePiece(
@@ -264,12 +268,12 @@ public struct Tokenizer {
     }
   }
 
-  private static func stableSortedByLengthDescending(_ ids: [Int32], _ texts: [[UInt8]]) -> [Int32] {
+  private static func stableSortedByLengthDescending(_ ids: [Int32], _ texts: ByteStrings) -> [Int32] {
     // Bucket by length: stable and linear.
     var maxLength = 0
-    for id in ids { maxLength = max(maxLength, texts[Int(id)].count) }
+    for id in ids { maxLength = max(maxLength, texts.length(Int(id))) }
     var buckets = [[Int32]](repeating: [], count: maxLength + 1)
-    for id in ids { buckets[texts[Int(id)].count].append(id) }
+    for id in ids { buckets[texts.length(Int(id))].append(id) }
     var sorted: [Int32] = []
     sorted.reserveCapacity(ids.count)
     for length in stride(from: maxLength, through: 0, by: -1) {
@@ -375,7 +379,7 @@ public struct Tokenizer {
     if !special && attr & specialMask != 0 {
       return []
     }
-    let text = tokens[Int(token)]
+    let text = Array(tokens[Int(token)])
     if attr & (specialMask | TokenAttribute.userDefined) != 0 {
       return text
     }
@@ -537,7 +541,7 @@ public struct Tokenizer {
   /// the vocabulary.
   public func tokenText(_ token: Int32) -> [UInt8] {
     guard token >= 0 && Int(token) < tokens.count else { return [] }
-    return tokens[Int(token)]
+    return Array(tokens[Int(token)])
   }
 
   /// Whether `token` is a control token (rendered only with `special`).

@@ -32,7 +32,7 @@ extension Vocabulary {
       throw EdgeLMError(.format, "GGUF: missing tokenizer.ggml.merges for a gpt2 (BPE) tokenizer")
     }
 
-    self.init(model: model, pre: pre, tokens: tokens, tokenTypes: types, merges: merges ?? [])
+    self.init(model: model, pre: pre, tokens: tokens, tokenTypes: types, merges: merges ?? ByteStrings())
     scores = try gguf.floatArray("tokenizer.ggml.scores")
 
     bosID = try gguf.integer("tokenizer.ggml.bos_token_id")

@@ -25,14 +25,14 @@ public struct Vocabulary {
   public var pre: String
   /// `tokenizer.ggml.tokens`: the text of each token id (byte-level spelled
   /// for BPE; with "▁" for spaces and `<0xNN>` byte tokens for SentencePiece).
-  public var tokens: [[UInt8]]
+  public var tokens: ByteStrings
   /// `tokenizer.ggml.token_type`, one per token; empty means all normal.
   public var tokenTypes: [Int32]
   /// `tokenizer.ggml.scores`, one per token: SentencePiece merges the pair
   /// forming the highest-scored token first (nil means all 0). Unused by BPE.
   public var scores: [Float]?
   /// `tokenizer.ggml.merges`: "left right" pairs, most important first.
-  public var merges: [[UInt8]]
+  public var merges: ByteStrings
 
   /// `tokenizer.ggml.bos_token_id`.
   public var bosID: Int?
@@ -69,13 +69,21 @@ public struct Vocabulary {
 
   /// A vocabulary with the required fields; set the optional ones after.
   public init(
-    model: String, pre: String, tokens: [[UInt8]], tokenTypes: [Int32] = [],
-    merges: [[UInt8]] = []
+    model: String, pre: String, tokens: ByteStrings, tokenTypes: [Int32] = [],
+    merges: ByteStrings = ByteStrings()
   ) {
     self.model = model
     self.pre = pre
     self.tokens = tokens
     self.tokenTypes = tokenTypes
     self.merges = merges
+  }
+
+  /// The same from one array per token and merge.
+  public init(
+    model: String, pre: String, tokens: [[UInt8]], tokenTypes: [Int32] = [],
+    merges: [[UInt8]] = []
+  ) {
+    self.init(model: model, pre: pre, tokens: ByteStrings(tokens), tokenTypes: tokenTypes, merges: ByteStrings(merges))
   }
 }
