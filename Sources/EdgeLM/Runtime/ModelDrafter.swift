@@ -13,20 +13,30 @@ final class ModelDrafter: Drafter {
     self.sampler = sampler
   }
 
-  /// Loads the draft model at `path` and makes a session for it with the
-  /// target's context length and threads.
-  /// - Throws: the errors of `Model(path:)` (prefixed with the draft path),
-  ///   `.invalidArgument` when its vocabulary differs from the target's.
-  static func make(
-    path: String, target: Session, sampling: SamplingConfig, maxDraft: Int
-  ) throws(EdgeLMError) -> ModelDrafter {
+  /// Loads the draft model `config.draftModel` and checks that it shares
+  /// the target's vocabulary.
+  /// - Throws: `.invalidArgument` without a path; the errors of
+  ///   `Model(path:)` (prefixed with the draft path); `.invalidArgument`
+  ///   when its vocabulary differs from the target's.
+  static func loadModel(_ config: SpeculativeConfig, target: Model) throws(EdgeLMError) -> Model {
+    guard let path = config.draftModel else {
+      throw EdgeLMError(.invalidArgument, "speculative mode 'draft' needs a draft model path")
+    }
     let model: Model
     do throws(EdgeLMError) {
       model = try Model(path: path)
     } catch {
       throw EdgeLMError(error.status, "draft model '\(path)': " + error.message)
     }
-    try checkVocabulary(draft: model, target: target.model, path: path)
+    try checkVocabulary(draft: model, target: target, path: path)
+    return model
+  }
+
+  /// A drafter running `model` (from `loadModel`) in a session with the
+  /// target's context length and threads.
+  static func make(
+    model: Model, target: Session, sampling: SamplingConfig, maxDraft: Int
+  ) throws(EdgeLMError) -> ModelDrafter {
     let ctx = min(target.contextLength, model.config.trainedContextLength)
     let session = try Session.create(
       model: model,

@@ -65,6 +65,15 @@ extension Session {
     if config.speculative.mode == .draft && config.ramLimit > 0 {
       throw EdgeLMError(.unsupported, "config: speculative.mode \"draft\" with ram_limit is not implemented in this build (the draft model is not in the memory plan); use mode \"ngram\" or \"self\", or no ram_limit")
     }
+    // What can fail without the session fails first: a missing or
+    // mismatched draft model and bad skip_layers cost no KV cache or thread.
+    var draftModel: Model? = nil
+    switch config.speculative.mode {
+    case .draft: draftModel = try ModelDrafter.loadModel(config.speculative, target: model)
+    case .selfSpeculative:
+      _ = try SelfDrafter.make(model: model, skipLayers: config.speculative.skipLayers, sampling: config.sampling)
+    case .off, .ngram: break
+    }
     let (ctx, batch, threads) = try shape(model: model, config: config, batchSize: batchSize)
     let plan: MemoryPlan
     do throws(EdgeLMError) {
@@ -75,7 +84,7 @@ extension Session {
     let session = try Session.create(
       model: model, options: SessionOptions(contextLength: ctx, threads: threads, batchSize: min(batch, plan.maxBatch)),
       plan: plan)
-    try session.setSpeculation(config.speculative, sampling: config.sampling)
+    try session.setSpeculation(config.speculative, sampling: config.sampling, draftModel: draftModel)
     return session
   }
 }

@@ -253,7 +253,11 @@ extension Session {
   /// - Throws: `.io`/`.format`/`.unsupported` for a draft model that cannot
   ///   be loaded, `.invalidArgument` for a draft whose vocabulary differs
   ///   from the target's or a skipped layer out of range.
-  static func makeSpeculator(for session: Session, config: SpeculativeConfig, sampling: SamplingConfig) throws(EdgeLMError) -> Speculator? {
+  /// `draftModel`: the draft model already loaded (and checked) for
+  /// `config.draftModel`, or nil to load it here.
+  static func makeSpeculator(
+    for session: Session, config: SpeculativeConfig, sampling: SamplingConfig, draftModel: Model? = nil
+  ) throws(EdgeLMError) -> Speculator? {
     let maxDraft = min(config.maxDraft, session.state.maxBatch - 1, session.maxRollback - 1)
     switch config.mode {
     case .off:
@@ -266,10 +270,13 @@ extension Session {
       return Speculator(
         mode: .selfSpeculative, drafter: drafter, maxDraft: maxDraft, minDraftProbability: config.minDraftProbability)
     case .draft:
-      guard let path = config.draftModel else {
-        throw EdgeLMError(.invalidArgument, "speculative mode 'draft' needs a draft model path")
+      let model: Model
+      if let draftModel {
+        model = draftModel
+      } else {
+        model = try ModelDrafter.loadModel(config, target: session.model)
       }
-      let drafter = try ModelDrafter.make(path: path, target: session, sampling: sampling, maxDraft: maxDraft)
+      let drafter = try ModelDrafter.make(model: model, target: session, sampling: sampling, maxDraft: maxDraft)
       return Speculator(
         mode: .draft, drafter: drafter, maxDraft: maxDraft, minDraftProbability: config.minDraftProbability)
     }
@@ -280,6 +287,11 @@ extension Session {
   /// - Throws: the errors of loading a draft model or checking skip_layers.
   public func setSpeculation(_ config: SpeculativeConfig, sampling: SamplingConfig) throws(EdgeLMError) {
     speculator = try Session.makeSpeculator(for: self, config: config, sampling: sampling)
+  }
+
+  /// The same with a draft model loaded beforehand (`ModelDrafter.loadModel`).
+  func setSpeculation(_ config: SpeculativeConfig, sampling: SamplingConfig, draftModel: Model?) throws(EdgeLMError) {
+    speculator = try Session.makeSpeculator(for: self, config: config, sampling: sampling, draftModel: draftModel)
   }
 }
 
