@@ -120,6 +120,20 @@ public final class MappedFile {
     _ = edgelm_sys_madvise_dontneed(p, n)
   }
 
+  /// Copies `count` bytes at `offset` of the file into `buffer` (pread,
+  /// from the page cache when the pages are there): nothing of the file is
+  /// mapped into the process. False on a read error or a short file.
+  public func read(offset: Int, count: Int, into buffer: UnsafeMutableRawPointer) -> Bool {
+    var done = 0
+    while done < count {
+      let n = pread(fd, buffer + done, count - done, off_t(offset + done))
+      if n < 0 && edgelm_sys_errno() == EINTR { continue }
+      if n <= 0 { return false }
+      done += n
+    }
+    return true
+  }
+
   /// Drops the file from the page cache (for cold-start measurements).
   public func evictFromPageCache() { _ = edgelm_sys_fadvise_dontneed(fd) }
 }

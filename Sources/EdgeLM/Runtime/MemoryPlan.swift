@@ -88,12 +88,13 @@ public struct MemoryPlan: Sendable {
   var untiedEmbeddingResidentBytes: Int {
     outputTied || !embeddingResident ? 0 : embeddingRanges.reduce(0) { $0 + $1.count }
   }
-  /// Largest mapping in flight at once when streaming: one streamed unit,
-  /// or one batch's embedding rows.
+  /// Streaming memory: the pager's window (the largest streamed unit, read
+  /// into it) plus, when the embedding is not resident, one batch's
+  /// embedding rows, mapped during the lookup while the window stays.
   public var windowBytes: Int {
     var w = 0
     for u in units where !u.resident { w = max(w, u.bytes) }
-    if !embeddingResident { w = max(w, embeddingTouchBytes) }
+    if !embeddingResident { w += embeddingTouchBytes }
     return w
   }
   /// Everything but weights: model heap, KV cache, buffers, small tensors.
