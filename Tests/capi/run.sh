@@ -18,7 +18,9 @@ case "$target" in
   aarch64)
     cc=aarch64-linux-gnu-gcc; cxx=aarch64-linux-gnu-g++; nm=aarch64-linux-gnu-nm
     command -v "$cxx" >/dev/null || cxx=""
-    runner=(env LD_LIBRARY_PATH="$dir:/usr/lib/aarch64-linux-gnu" qemu-aarch64 -L /usr/aarch64-linux-gnu)
+    # The arm64 multiarch glibc, loader and libc from one build (see
+    # Tests/embedded/run.sh: a mixed pair hangs in the first pthread_create).
+    runner=(qemu-aarch64 -L /)
     ;;
   *) echo "error: unknown target '$target'" >&2; exit 2 ;;
 esac
@@ -42,10 +44,9 @@ check "every export is declared in the header" "" "$(comm -13 <(echo "$declared"
 check "every export is prefixed edgelm_" "" "$(echo "$exported" | grep -v '^edgelm_' | tr '\n' ' ')"
 
 prompt="The capital of France is"
-# Under qemu-user one compute-bound guest thread starves the others, so
-# sessions there use one thread and the concurrency tests run on the host.
+# Two threads per session on both targets; under qemu the concurrency tests
+# (cancellation, four sessions on four threads) run too.
 threads=2; mode=parallel
-if [ "$target" = aarch64 ]; then threads=1; mode=serial; fi
 "${runner[@]}" "$dir/edgelm" run -m "$model" -p "$prompt" -n 16 --temp 0 -t "$threads" -c 256 2>/dev/null \
   | head -c -1 > "$work/expected.txt"   # run adds a final newline
 if "${runner[@]}" "$work/test_capi" "$model" "$work/expected.txt" "$threads" "$mode"; then
