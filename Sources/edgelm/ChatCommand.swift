@@ -10,9 +10,10 @@ import EdgeLM
 
 enum ChatCommand {
   static func run(_ o: Options) throws(EdgeLMError) {
+    let baseline = ProcessStats.peakResidentBytes()
     let model = try loadModel(o)
     let template = try ChatTemplate.resolve(name: o.chatTemplate.map { Array($0.utf8) }, gguf: model.gguf)
-    let session = try Session.create(model: model, options: o.sessionOptions)
+    let session = try Session.create(model: model, config: o.runtime, batchSize: o.batchSize)
     var sampler = Sampler(o.runtime.sampling)
     let interactive = isatty(0) != 0
 
@@ -82,6 +83,9 @@ enum ChatCommand {
       Console.error(line + "\n")
       if reason == .contextFull { break }
     }
+    var memory = "memory: peak_rss_bytes \(ProcessStats.peakResidentBytes()), baseline_rss_bytes \(baseline)"
+    if let plan = session.plan { memory += ", ram_limit \(plan.cap), streaming \(plan.isStreaming ? "on" : "off")" }
+    Console.error(memory + "\n")
   }
 }
 

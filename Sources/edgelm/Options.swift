@@ -138,11 +138,6 @@ struct Options {
 
   var resolvedThreads: Int { runtime.resolvedThreads(onlineCPUs: Environment.cpuCount) }
 
-  /// Session settings from the runtime config and -b.
-  var sessionOptions: SessionOptions {
-    SessionOptions(contextLength: runtime.contextLength, threads: resolvedThreads, batchSize: batchSize)
-  }
-
   static func int(_ text: String, _ flag: String, _ range: ClosedRange<Int>) throws(EdgeLMError) -> Int {
     var value = 0
     var any = false

@@ -77,6 +77,19 @@ if [ -n "$minimum" ]; then
   check "one byte below the minimum fails" $ok "exit $rc"
 fi
 
+# Chat (`run --chat`) under the same cap: the same replies as uncapped.
+chat_in=$'Hi\nWhat is 2+2?\n'
+printf '%s' "$chat_in" | "$cli" run -m "$smollm" --chat --temp 0 -n 16 -t 2 -c 256 > "$work/chat_full.txt" 2>/dev/null || true
+rc=0
+printf '%s' "$chat_in" | "$cli" run -m "$smollm" --chat --temp 0 -n 16 -t 2 -c 256 --ram-limit $((size / 2)) \
+  > "$work/chat_cap.txt" 2> "$work/chat_cap.err" || rc=$?
+ok=0; { [ "$rc" -eq 0 ] && [ -s "$work/chat_full.txt" ] && cmp -s "$work/chat_full.txt" "$work/chat_cap.txt"; } || ok=1
+check "chat at cap 50%: replies equal uncapped" $ok "exit $rc, $(wc -c < "$work/chat_cap.txt") bytes"
+peak=$(grep -o 'peak_rss_bytes [0-9]*' "$work/chat_cap.err" | grep -o '[0-9]*' || echo 999999999999)
+base=$(grep -o 'baseline_rss_bytes [0-9]*' "$work/chat_cap.err" | grep -o '[0-9]*' || echo 0)
+ok=0; { [ "$peak" -le $((size / 2 + base)) ] && grep -q 'streaming on' "$work/chat_cap.err"; } || ok=1
+check "chat at cap 50%: streaming, peak RSS $peak <= cap + baseline $((size / 2 + base))" $ok ""
+
 # Thread budget: the CLI reports the most threads its process had while
 # generating; the process is the caller plus the session's threads.
 for t in 1 2 4; do
