@@ -63,6 +63,34 @@ import Testing
 
   static let modes: [SpeculativeMode] = [.ngram, .selfSpeculative, .draft]
 
+  /// Greedy with the cost model saying drafting does not pay (costs seeded
+  /// so): plain steps with a probe draft every 16, 32, ... steps give the
+  /// plain loop's tokens too.
+  @Test func greedyOutputIsIdenticalWhenFallingBackToPlainSteps() throws {
+    let model = try Self.model()
+    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    var config = SpeculativeConfig()
+    config.mode = .ngram
+    try spec.setSpeculation(config, sampling: .greedy)
+    var total = SpeculativeStats()
+    var produced = 0
+    for prompt in Self.prompts {
+      let s = spec.speculator!
+      for i in s.draftNanoseconds.indices { s.draftNanoseconds[i] = 1e12 }
+      for i in s.passNanoseconds.indices { s.passNanoseconds[i] = 1e6 }
+      let (expected, _) = try generate(plain, prompt, 32)
+      let (got, stats) = try generate(spec, prompt, 32)
+      #expect(got == expected, "\(prompt)")
+      #expect(spec.history == plain.history, "cache contents differ after: \(prompt)")
+      total.drafted += stats.speculative.drafted
+      total.targetPasses += stats.speculative.targetPasses
+      produced += got.count
+    }
+    #expect(total.drafted <= produced / 16 + 1, "probes only: \(total)")
+    #expect(total.targetPasses >= produced - total.drafted - Self.prompts.count, "\(total), \(produced) tokens")
+  }
+
   /// Greedy: every draft source gives the plain loop's tokens, on 10
   /// prompts, with drafts that are partly rejected (so rollback is used).
   @Test(arguments: modes) func greedyOutputIsIdentical(_ mode: SpeculativeMode) throws {
@@ -73,6 +101,7 @@ import Testing
     config.mode = mode
     if mode == .draft { config.draftModel = try Self.draftModelPath() }
     try spec.setSpeculation(config, sampling: .greedy)
+    spec.speculator!.fallsBackToPlain = false  // the counts below must not depend on timings
     var total = SpeculativeStats()
     for prompt in Self.prompts {
       let (expected, _) = try generate(plain, prompt, 32)
@@ -215,6 +244,7 @@ import Testing
     #expect(abs(exact.values.reduce(0, +) - 1) < 1e-4)
 
     try session.setSpeculation(config, sampling: sampling)
+    session.speculator?.fallsBackToPlain = false  // every run drafts, whatever the timings
     session.reset()
     try session.evaluate(Array(prompt.dropLast()))
     var sampler = Sampler(sampling)

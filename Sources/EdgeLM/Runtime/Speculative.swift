@@ -172,6 +172,9 @@ public final class Speculator {
   /// not pay costs ever less (a draft model's probe first catches up with
   /// every token it sat out).
   var probeInterval = 16
+  /// False: draft every step, whatever the measured costs say (tests of
+  /// the acceptance rule, whose draws must not depend on timings).
+  var fallsBackToPlain = true
 
   /// The draft length with the most expected tokens per nanosecond, or 0
   /// when plain decoding is faster (then a one-token probe draft every
@@ -180,7 +183,7 @@ public final class Speculator {
     let k = bestLength
     var plain = passCost(1)
     if plain == 0 { plain = passCost(2) / 1.05 }
-    guard k.rate > 0 && plain > 0 && k.rate < 1 / plain else {
+    guard fallsBackToPlain && k.rate > 0 && plain > 0 && k.rate < 1 / plain else {
       stepsWithoutDraft = 0
       probeInterval = 16
       return k.length
