@@ -3,6 +3,7 @@
 // tokens; it shares the target's worker threads.
 
 final class ModelDrafter: Drafter {
+  var catchesUp: Bool { true }
   /// The draft model's session (its cache holds a prefix of the target's
   /// tokens plus the tokens it drafted last).
   let session: Session

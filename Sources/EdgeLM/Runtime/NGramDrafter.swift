@@ -4,6 +4,7 @@
 // editing code.
 
 final class NGramDrafter: Drafter {
+  var catchesUp: Bool { false }
   /// Shortest and longest n-gram to look up (the longest match wins).
   let minimum: Int
   let maximum: Int

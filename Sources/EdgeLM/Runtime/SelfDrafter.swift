@@ -6,6 +6,7 @@
 // as the target's.
 
 final class SelfDrafter: Drafter {
+  var catchesUp: Bool { false }
   /// (layers) true for the layers the draft skips.
   let skipped: [Bool]
   var sampler: Sampler

@@ -32,6 +32,7 @@ extension Session {
     let t1 = Clock.nanoseconds()
     var produced = 0
     var draft = Draft()
+    speculator.probesSinceDrafting = 0
     // The next output token: sampled, not yet evaluated.
     var pending = sampler.sample(promptLogits, vocabSize: vocab)
     sampler.accept(pending)
