@@ -61,18 +61,26 @@ import Testing
     return (out, stats)
   }
 
+  /// A plain session and a speculating one (per `mode`; the draft model
+  /// for `.draft`) on the real model, context 512, 2 threads each.
+  func sessionPair(_ mode: SpeculativeMode, sampling: SamplingConfig = .greedy) throws -> (plain: Session, spec: Session) {
+    let model = try Self.model()
+    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
+    var config = SpeculativeConfig()
+    config.mode = mode
+    if mode == .draft { config.draftModel = try Self.draftModelPath() }
+    try spec.setSpeculation(config, sampling: sampling)
+    return (plain, spec)
+  }
+
   static let modes: [SpeculativeMode] = [.ngram, .selfSpeculative, .draft]
 
   /// Greedy with the cost model saying drafting does not pay (costs seeded
   /// so): plain steps with a probe draft every 16, 32, ... steps give the
   /// plain loop's tokens too.
   @Test func greedyOutputIsIdenticalWhenFallingBackToPlainSteps() throws {
-    let model = try Self.model()
-    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    var config = SpeculativeConfig()
-    config.mode = .ngram
-    try spec.setSpeculation(config, sampling: .greedy)
+    let (plain, spec) = try sessionPair(.ngram)
     var total = SpeculativeStats()
     var produced = 0
     for prompt in Self.prompts {
@@ -94,13 +102,7 @@ import Testing
   /// Greedy: every draft source gives the plain loop's tokens, on 10
   /// prompts, with drafts that are partly rejected (so rollback is used).
   @Test(arguments: modes) func greedyOutputIsIdentical(_ mode: SpeculativeMode) throws {
-    let model = try Self.model()
-    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    var config = SpeculativeConfig()
-    config.mode = mode
-    if mode == .draft { config.draftModel = try Self.draftModelPath() }
-    try spec.setSpeculation(config, sampling: .greedy)
+    let (plain, spec) = try sessionPair(mode)
     spec.speculator!.fallsBackToPlain = false  // the counts below must not depend on timings
     var total = SpeculativeStats()
     for prompt in Self.prompts {
@@ -122,14 +124,9 @@ import Testing
   /// Greedy with a repetition penalty (the drafted tokens enter the penalty
   /// history as they are accepted) is still the plain loop's output.
   @Test func greedyWithRepetitionPenaltyIsIdentical() throws {
-    let model = try Self.model()
     var sampling = SamplingConfig.greedy
     sampling.repeatPenalty = 1.3
-    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    var config = SpeculativeConfig()
-    config.mode = .selfSpeculative
-    try spec.setSpeculation(config, sampling: sampling)
+    let (plain, spec) = try sessionPair(.selfSpeculative, sampling: sampling)
     for prompt in Self.prompts.prefix(4) {
       let (expected, _) = try generate(plain, prompt, 24, sampling: sampling)
       let (got, _) = try generate(spec, prompt, 24, sampling: sampling)
@@ -140,13 +137,7 @@ import Testing
   /// Stops (max tokens, end of generation, callback) leave the same output
   /// and cache as plain decoding, also when they fall inside an accepted run.
   @Test func stopsMatchPlainDecoding() throws {
-    let model = try Self.model()
-    let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
-    var config = SpeculativeConfig()
-    config.mode = .draft
-    config.draftModel = try Self.draftModelPath()
-    try spec.setSpeculation(config, sampling: .greedy)
+    let (plain, spec) = try sessionPair(.draft)
     let prompt = Self.prompts[5]  // a chat turn: the reply ends with <|im_end|>
     for n in [1, 2, 3, 5, 8, 200] {
       let (expected, _) = try generate(plain, prompt, n)

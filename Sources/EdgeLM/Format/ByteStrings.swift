@@ -45,9 +45,4 @@ public struct ByteStrings: RandomAccessCollection, Equatable {
 
   /// The length of string `i` without touching its bytes.
   public func length(_ i: Int) -> Int { offsets[i + 1] - offsets[i] }
-
-  /// Calls `body` with string `i` as a buffer into the shared storage.
-  public func withBytes<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    blob.withUnsafeBufferPointer { all in body(UnsafeBufferPointer(rebasing: all[offsets[i]..<offsets[i + 1]])) }
-  }
 }

@@ -21,11 +21,11 @@
 
 /// Counters of a pager, since the session was created.
 public struct PagingStats: Sendable {
-  /// Nanoseconds spent mapping streamed units (waiting for weights).
+  /// Nanoseconds spent bringing streamed units in (waiting for weights).
   public var stallNanoseconds: UInt64 = 0
-  /// Bytes of streamed units mapped.
+  /// Bytes of streamed units brought in (read into the window, or mapped).
   public var mappedBytes: Int = 0
-  /// Streamed units mapped.
+  /// Streamed units brought in.
   public var unitsMapped: Int = 0
   public init() {}
 }

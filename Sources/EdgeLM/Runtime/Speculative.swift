@@ -173,18 +173,16 @@ public final class Speculator {
   var stepsWithoutDraft = 0
   /// Plain steps between two probe drafts: 16, doubled after each probe
   /// that does not bring drafting back (up to 256), so a source that does
-  /// not pay costs ever less (a draft model's probe first catches up with
-  /// every token it sat out).
+  /// not pay costs ever less (drafters that catch up probe once, below).
   var probeInterval = 16
   /// False: draft every step, whatever the measured costs say (tests of
   /// the acceptance rule, whose draws must not depend on timings).
   var fallsBackToPlain = true
   /// Probe drafts made since the last step that drafted because drafting
   /// paid (or since the generation began). A drafter that catches up gets
-  /// one per generation: each of its probes costs
-  /// about a draft-model prompt pass over every step it sat out (~30% on
-  /// top of plain decoding for an F16 target and a Q4_1 draft), however
-  /// far apart the probes are.
+  /// one per generation: each of its probes costs about a draft-model
+  /// prompt pass over every step it sat out (~30% on top of plain decoding
+  /// for an F16 target and a Q4_1 draft), however far apart the probes are.
   var probesSinceDrafting = 0
 
   /// The draft length with the most expected tokens per nanosecond, or 0
