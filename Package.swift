@@ -3,6 +3,13 @@
 // (edgelm) use only the Embedded Swift subset; see ../shared/DESIGN.md and the
 // Makefile's `lib` target for the runtime-free build users get.
 import PackageDescription
+import Foundation
+
+// The AVX2 kernels (Quant/DotInt8.swift) are compiled when the build
+// machine's CPU, which `-target-cpu native` targets, has AVX2.
+let cpuHasAVX2 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+  .split(separator: "\n").first { $0.hasPrefix("flags") }?
+  .split(separator: " ").contains("avx2") ?? false
 
 let package = Package(
   name: "EdgeLM",
@@ -23,6 +30,7 @@ let package = Package(
       // The kernels are written with SIMD types; let LLVM use this CPU's
       // vector width (AVX2/FMA here, as llama.cpp's GGML_NATIVE does).
       swiftSettings: [.unsafeFlags(["-target-cpu", "native"])]
+        + (cpuHasAVX2 ? [.define("EDGELM_AVX2")] : [])
     ),
     .executableTarget(name: "edgelm", dependencies: ["EdgeLM", "CEdgeSys"]),
     .testTarget(

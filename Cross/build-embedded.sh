@@ -19,6 +19,11 @@ case "$target" in
     triple=x86_64-unknown-linux-gnu
     cc=${CC:-gcc}
     tflags=(-target "$triple" -target-cpu "${EDGELM_TARGET_CPU:-native}")
+    # The AVX2 kernels (Quant/DotInt8.swift) when this CPU is the target
+    # and has AVX2.
+    if [ "${EDGELM_TARGET_CPU:-native}" = native ] && grep -qw avx2 /proc/cpuinfo; then
+      tflags+=(-D EDGELM_AVX2)
+    fi
     ldpath=()
     ;;
   aarch64)

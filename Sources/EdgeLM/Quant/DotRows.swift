@@ -96,7 +96,8 @@ extension QuantKernels {
 
   /// `dotRowsPrepared` for `batch` prepared activations `preparedStride`
   /// bytes apart: `out[t * outStride + r] = dot(weight row r, activation t)`.
-  /// The activations go in groups of 2 to 4 through a kernel that reads
+  /// The activations go in groups of 2 to 4 (8 for some AVX2 kernels)
+  /// through a kernel that reads
   /// (and decodes) each weight row once per group; the results are
   /// bit-identical to `dotRowsPrepared` one activation at a time, which a
   /// last single activation (and q2_K, q3_K) uses.
@@ -114,7 +115,11 @@ extension QuantKernels {
         // 3 + 2 rather than 4 + 1 (the single kernel reads the rows again
         // for one activation only).
         let left = batch &- t
-        let count = left == 5 ? 3 : Swift.min(left, 4)
+        var count = left == 5 ? 3 : Swift.min(left, 4)
+        #if EDGELM_AVX2
+        // The int8 kernels of the _0 types take 8 at a time.
+        if left >= 8 && usesInt8(type) && int8MaxGroup(type) == 8 { count = 8 }
+        #endif
         let p = prepared + t &* preparedStride, o = out + t &* outStride
         guard rowsPreparedMulti(type, weights, rowStride, rows, p, preparedStride, count, blocks, o, outStride) else {
           break
@@ -136,6 +141,12 @@ extension QuantKernels {
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
     _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
   ) -> Bool {
+    #if EDGELM_AVX2
+    if usesInt8(type) {
+      int8RowsMulti(type, w, stride, rows, prep, prepStride, count, blocks, out, outStride)
+      return true
+    }
+    #endif
     switch (type, count) {
     case (.f32, 4): rowsF32x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.f32, 3): rowsF32x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
@@ -178,6 +189,9 @@ extension QuantKernels {
   // MARK: - Dispatch
 
   static func preparedBytes(_ type: GGMLType, blocks: Int) -> Int {
+    #if EDGELM_AVX2
+    if usesInt8(type) { return Int8Layout.bytes(blocks: blocks) }
+    #endif
     switch type {
     case .f32, .f16, .bf16: return 4 * blocks
     case .q4_0: return PairLayout(bits: 4, hasMin: false, blocks: blocks).bytes
@@ -193,6 +207,9 @@ extension QuantKernels {
   /// The most blocks whose prepared layout fits `scratchBytes` (even, so
   /// chunks split at pair boundaries).
   static func maxPreparedBlocks(_ type: GGMLType) -> Int {
+    #if EDGELM_AVX2
+    if usesInt8(type) { return Int8Layout.maxBlocks }
+    #endif
     switch type {
     case .f16, .bf16: return scratchBytes / 4
     case .q4_0: return PairLayout.maxBlocks(bits: 4, hasMin: false)
@@ -205,6 +222,9 @@ extension QuantKernels {
   }
 
   static func prepare(_ type: GGMLType, _ activation: UnsafeRawPointer, blocks: Int, into buffer: UnsafeMutableRawPointer) {
+    #if EDGELM_AVX2
+    if usesInt8(type) { return int8Prepare(type, activation, blocks: blocks, into: buffer) }
+    #endif
     switch type {
     case .f32: buffer.copyMemory(from: activation, byteCount: 4 &* blocks)
     case .f16: FloatDot.widenActivation(activation, count: blocks, bf16: false, into: buffer)
@@ -224,6 +244,9 @@ extension QuantKernels {
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
     _ blocks: Int, _ out: UnsafeMutablePointer<Float>, accumulate: Bool
   ) {
+    #if EDGELM_AVX2
+    if usesInt8(type) { return int8RowsPrepared(type, w, stride, rows, prep, blocks, out, accumulate: accumulate) }
+    #endif
     switch type {
     case .f32: rowsF32(w, stride, rows, prep, blocks, out, accumulate)
     case .f16: rowsF16(w, stride, rows, prep, blocks, out, accumulate)
