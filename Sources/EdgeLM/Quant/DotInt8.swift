@@ -176,9 +176,21 @@ extension QuantKernels {
   @inline(__always)
   static func usesInt8(_ type: GGMLType) -> Bool {
     switch type {
-    case .q4_0, .q4_1, .q5_0, .q5_1: return true
+    case .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q6_K: return true
     default: return false
     }
+  }
+
+  /// Bytes of `blocks` prepared blocks of `type` (one of `usesInt8`).
+  @inline(__always)
+  static func int8PreparedBytes(_ type: GGMLType, blocks: Int) -> Int {
+    type.blockSize == 256 ? KInt8Layout.bytes(blocks: blocks) : Int8Layout.bytes(blocks: blocks)
+  }
+
+  /// The most blocks of `type` whose prepared layout fits `scratchBytes`.
+  @inline(__always)
+  static func int8MaxBlocks(_ type: GGMLType) -> Int {
+    type.blockSize == 256 ? KInt8Layout.maxBlocks : Int8Layout.maxBlocks
   }
 
   static func int8Prepare(_ type: GGMLType, _ act: UnsafeRawPointer, blocks: Int, into buffer: UnsafeMutableRawPointer) {
@@ -186,6 +198,7 @@ extension QuantKernels {
     case .q4_0: Int8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: false, into: buffer)
     case .q4_1: Int8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: true, into: buffer)
     case .q5_0: Int8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: false, into: buffer)
+    case .q4_K, .q6_K: KInt8Dot.prepare(act, blocks: blocks, into: buffer)
     default: Int8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: true, into: buffer)
     }
   }
@@ -199,6 +212,8 @@ extension QuantKernels {
     case .q4_0: rowsQ4_0i(w, stride, rows, prep, blocks, out, accumulate)
     case .q4_1: rowsQ4_1i(w, stride, rows, prep, blocks, out, accumulate)
     case .q5_0: rowsQ5_0i(w, stride, rows, prep, blocks, out, accumulate)
+    case .q4_K: rowsQ4_Ki(w, stride, rows, prep, blocks, out, accumulate)
+    case .q6_K: rowsQ6_Ki(w, stride, rows, prep, blocks, out, accumulate)
     default: rowsQ5_1i(w, stride, rows, prep, blocks, out, accumulate)
     }
   }
@@ -227,6 +242,12 @@ extension QuantKernels {
     case (.q5_0, 4): rowsQ5_0ix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q5_0, 3): rowsQ5_0ix3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q5_0, _): rowsQ5_0ix2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_K, 4): rowsQ4_Kix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_K, 3): rowsQ4_Kix3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_K, _): rowsQ4_Kix2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q6_K, 4): rowsQ6_Kix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q6_K, 3): rowsQ6_Kix3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q6_K, _): rowsQ6_Kix2(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (_, 4): rowsQ5_1ix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (_, 3): rowsQ5_1ix3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     default: rowsQ5_1ix2(w, stride, rows, prep, prepStride, blocks, out, outStride)

@@ -190,7 +190,7 @@ extension QuantKernels {
 
   static func preparedBytes(_ type: GGMLType, blocks: Int) -> Int {
     #if EDGELM_AVX2
-    if usesInt8(type) { return Int8Layout.bytes(blocks: blocks) }
+    if usesInt8(type) { return int8PreparedBytes(type, blocks: blocks) }
     #endif
     switch type {
     case .f32, .f16, .bf16: return 4 * blocks
@@ -208,7 +208,7 @@ extension QuantKernels {
   /// chunks split at pair boundaries).
   static func maxPreparedBlocks(_ type: GGMLType) -> Int {
     #if EDGELM_AVX2
-    if usesInt8(type) { return Int8Layout.maxBlocks }
+    if usesInt8(type) { return int8MaxBlocks(type) }
     #endif
     switch type {
     case .f16, .bf16: return scratchBytes / 4
