@@ -1,6 +1,6 @@
-// Byte-multiply dot products for the 32-element pair types (q4_0, q4_1,
-// q5_0, q5_1) on x86 with AVX2: what ggml's AVX2 vec_dot and llamafile's
-// tinyBLAS do, written with the clang intrinsics Swift imports.
+// Byte-multiply dot products for the 32-element block types (q4_0, q4_1,
+// q5_0, q5_1, q8_0) on x86 with AVX2: what ggml's AVX2 vec_dot and
+// llamafile's tinyBLAS do, written with the clang intrinsics Swift imports.
 //
 // The weight codes of a block are unsigned (0...15 or 0...31) and the
 // activation codes signed bytes, so `vpmaddubsw` multiplies all 32 pairs and
@@ -10,6 +10,10 @@
 // maddubs, madd, one add of the code bias, a conversion and a multiply-add:
 // about half the instructions of the portable 16-bit identity kernels
 // (DotQuantized.swift), which remain the path on other CPUs (and on NEON).
+//
+// q8_0 weights are signed: |w| is the unsigned operand and w's signs are
+// moved onto the activation codes with `vpsignb` (which is why those are
+// clamped to -127 when prepared).
 //
 // The code bias of the _0 types (codes q - 8 and q - 16) is an integer term,
 // -bias * sum(activation codes), prepared once per activation block and
@@ -44,7 +48,8 @@ enum Int8Dot {
   // MARK: - Preparation (once per activation)
 
   /// Fills the `Int8Layout` for `blocks` activation blocks: q8_1 when
-  /// `hasMin` (weights q4_1/q5_1), else q8_0 (weights q4_0/q5_0).
+  /// `hasMin` (weights q4_1/q5_1), else q8_0 (weights q4_0/q5_0, and q8_0
+  /// with `bits` 8, whose codes are clamped to -127 and need no bias).
   @inline(never)
   static func prepare(
     _ act: UnsafeRawPointer, blocks: Int, bits: Int, hasMin: Bool, into scratch: UnsafeMutableRawPointer
@@ -56,13 +61,21 @@ enum Int8Dot {
       let y = act + b &* actBytes
       let base = scratch + b &* Int8Layout.stride
       let codes = y.loadUnaligned(fromByteOffset: qs, as: SIMD32<Int8>.self)
-      base.storeBytes(of: codes, as: SIMD32<Int8>.self)
+      if bits == 8 {
+        // vpsignb cannot negate -128 (which `quantize` never makes): -127.
+        let clamped = _mm256_max_epi8(unsafeBitCast(codes, to: __m256i.self), _mm256_set1_epi8(-127))
+        base.storeBytes(of: clamped, as: __m256i.self)
+      } else {
+        base.storeBytes(of: codes, as: SIMD32<Int8>.self)
+      }
       let d = Float(Float16(bitPattern: y.loadUnaligned(as: UInt16.self)))
       base.storeBytes(of: SIMD8<Float>(repeating: d), toByteOffset: 32, as: SIMD8<Float>.self)
       if hasMin {
         var s = SIMD8<Float>()
         s[0] = Float(Float16(bitPattern: y.loadUnaligned(fromByteOffset: BlockLayout.q8_1S, as: UInt16.self)))
         base.storeBytes(of: s, toByteOffset: 64, as: SIMD8<Float>.self)
+      } else if bits == 8 {
+        base.storeBytes(of: SIMD8<Int32>(), toByteOffset: 64, as: SIMD8<Int32>.self)
       } else {
         var sum: Int32 = 0
         for i in 0..<32 { sum &+= Int32(codes[i]) }
@@ -109,8 +122,9 @@ enum Int8Dot {
 
   // MARK: - Kernel
 
-  /// One weight row of `blocks` blocks against `count` prepared
-  /// activations `prepStride` bytes apart (1...8 for the _0 types, 1...4
+  /// One weight row of `blocks` blocks (q8_0 when `bits` is 8) against
+  /// `count` prepared activations `prepStride` bytes apart (1...8 for the
+  /// _0 types and q8_0, 1...4
   /// for the _1 types, whose minimum terms need a second accumulator each);
   /// result k goes to `out[k * outStride]` (added to it with `accumulate`).
   /// `count`, `bits` and `hasMin` are constants after inlining into the
@@ -120,7 +134,8 @@ enum Int8Dot {
     _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int, bits: Int,
     hasMin: Bool, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
   ) {
-    let (blockBytes, qsOffset, qhOffset) = PairLayout.weightBlock(bits: bits, hasMin: hasMin)
+    let (blockBytes, qsOffset, qhOffset) = bits == 8
+      ? (BlockLayout.q8_0Bytes, BlockLayout.q8_0Qs, 0) : PairLayout.weightBlock(bits: bits, hasMin: hasMin)
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
     var acc4 = SIMD8<Float>(), acc5 = SIMD8<Float>(), acc6 = SIMD8<Float>(), acc7 = SIMD8<Float>()
     var min0 = SIMD8<Float>(), min1 = SIMD8<Float>(), min2 = SIMD8<Float>(), min3 = SIMD8<Float>()
@@ -129,7 +144,10 @@ enum Int8Dot {
     var b = 0
     while b < blocks {
       let wb = w + b &* blockBytes
-      let c = codes(wb, qs: qsOffset, qh: qhOffset, bits: bits)
+      // q8_0: |w| as the unsigned operand, w's signs moved to the
+      // activation (vpsignb), as ggml does.
+      let signed = bits == 8 ? wb.loadUnaligned(fromByteOffset: qsOffset, as: __m256i.self) : _mm256_setzero_si256()
+      let c = bits == 8 ? _mm256_sign_epi8(signed, signed) : codes(wb, qs: qsOffset, qh: qhOffset, bits: bits)
       let d = SIMD8<Float>(repeating: Float(Float16(bitPattern: wb.loadUnaligned(as: UInt16.self))))
       let m = hasMin
         ? SIMD8<Float>(repeating: Float(Float16(bitPattern: wb.loadUnaligned(fromByteOffset: 2, as: UInt16.self))))
@@ -139,8 +157,14 @@ enum Int8Dot {
       @inline(__always)
       func apply(_ k: Int, _ acc: inout SIMD8<Float>, _ mins: inout SIMD8<Float>) {
         let a = a0 + k &* prepStride
-        var sums = products(c, a)
-        if !hasMin { sums &+= a.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self) }
+        var sums: SIMD8<Int32>
+        if bits == 8 {
+          let pairs = _mm256_maddubs_epi16(c, _mm256_sign_epi8(a.loadUnaligned(as: __m256i.self), signed))
+          sums = unsafeBitCast(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)), to: SIMD8<Int32>.self)
+        } else {
+          sums = products(c, a)
+          if !hasMin { sums &+= a.loadUnaligned(fromByteOffset: 64, as: SIMD8<Int32>.self) }
+        }
         acc = acc.addingProduct(intToFloat(sums), d * a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
         if hasMin { mins = mins.addingProduct(m, a.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)) }
       }
@@ -176,7 +200,7 @@ extension QuantKernels {
   @inline(__always)
   static func usesInt8(_ type: GGMLType) -> Bool {
     switch type {
-    case .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q6_K: return true
+    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q6_K: return true
     default: return false
     }
   }
@@ -198,6 +222,7 @@ extension QuantKernels {
     case .q4_0: Int8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: false, into: buffer)
     case .q4_1: Int8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: true, into: buffer)
     case .q5_0: Int8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: false, into: buffer)
+    case .q8_0: Int8Dot.prepare(act, blocks: blocks, bits: 8, hasMin: false, into: buffer)
     case .q4_K, .q6_K: KInt8Dot.prepare(act, blocks: blocks, into: buffer)
     default: Int8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: true, into: buffer)
     }
@@ -212,6 +237,7 @@ extension QuantKernels {
     case .q4_0: rowsQ4_0i(w, stride, rows, prep, blocks, out, accumulate)
     case .q4_1: rowsQ4_1i(w, stride, rows, prep, blocks, out, accumulate)
     case .q5_0: rowsQ5_0i(w, stride, rows, prep, blocks, out, accumulate)
+    case .q8_0: rowsQ8_0i(w, stride, rows, prep, blocks, out, accumulate)
     case .q4_K: rowsQ4_Ki(w, stride, rows, prep, blocks, out, accumulate)
     case .q6_K: rowsQ6_Ki(w, stride, rows, prep, blocks, out, accumulate)
     default: rowsQ5_1i(w, stride, rows, prep, blocks, out, accumulate)
@@ -221,7 +247,7 @@ extension QuantKernels {
   /// The largest group of activations `int8RowsMulti` takes for `type`.
   @inline(__always)
   static func int8MaxGroup(_ type: GGMLType) -> Int {
-    type == .q4_0 || type == .q5_0 ? 8 : 4
+    type == .q4_0 || type == .q5_0 || type == .q8_0 ? 8 : 4
   }
 
   /// The multi-activation loops, `count` 2...4, or 8 when
@@ -231,6 +257,10 @@ extension QuantKernels {
     _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
   ) {
     switch (type, count) {
+    case (.q8_0, 8): rowsQ8_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 4): rowsQ8_0ix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 3): rowsQ8_0ix3(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, _): rowsQ8_0ix2(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q4_0, 8): rowsQ4_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q5_0, 8): rowsQ5_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q4_0, 4): rowsQ4_0ix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
@@ -355,6 +385,31 @@ extension QuantKernels {
   @inline(never)
   static func rowsQ5_1ix2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     int8Loop(w, stride, rows, p, ps, n, out, os, count: 2, bits: 5, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ8_0i(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    int8Loop(w, stride, rows, p, 0, n, out, 0, count: 1, bits: 8, hasMin: false, accumulate: acc)
+  }
+
+  @inline(never)
+  static func rowsQ8_0ix8(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 8, bits: 8, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ8_0ix4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 4, bits: 8, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ8_0ix3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 3, bits: 8, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ8_0ix2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 2, bits: 8, hasMin: false, accumulate: false)
   }
 }
 #endif
