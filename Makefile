@@ -14,7 +14,7 @@ APT_HOST    := libjson-c-dev pkg-config python3-pip valgrind
 APT_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libjson-c-dev:arm64
 
 .PHONY: tsan demo test deps deps-cross models build lib cross-aarch64 install uninstall \
-        test-swift test-embedded test-cross bench clean
+        test-swift test-portable test-embedded test-cross bench clean
 
 ## demo: install what is missing, fetch SmolLM2, build, generate text.
 demo: deps models lib
@@ -22,7 +22,7 @@ demo: deps models lib
 
 ## test: every test: Swift unit and end-to-end tests, the Embedded host
 ## build, the aarch64 cross build run under qemu.
-test: deps deps-cross models test-swift test-embedded test-cross
+test: deps deps-cross models test-swift test-portable test-embedded test-cross
 
 deps:
 	@missing=""; for p in $(APT_HOST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -66,6 +66,17 @@ test-swift:
 	swift build --build-tests $(SWIFT_FLAGS) || swift build --build-tests $(SWIFT_FLAGS)
 	EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --skip-build $(SWIFT_FLAGS)
 
+# On a CPU with AVX2 the quantized kernels are the AVX2 ones
+# (Quant/DotInt8*.swift); this builds the portable ones, which ARM and older
+# x86 run, and runs the kernel tests against them too.
+test-portable:
+	EDGELM_PORTABLE_KERNELS=1 swift build --build-tests $(SWIFT_FLAGS) --scratch-path .build-portable || \
+	  EDGELM_PORTABLE_KERNELS=1 swift build --build-tests $(SWIFT_FLAGS) --scratch-path .build-portable
+	EDGELM_PORTABLE_KERNELS=1 EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --skip-build $(SWIFT_FLAGS) \
+	  --scratch-path .build-portable --filter 'MatMulBatchTests|Quant|KQuant'
+	@! nm .build-portable/release/EdgeLMPackageTests.xctest | grep -q rowsQ5_0ix8 || \
+	  { echo "error: the portable build has the AVX2 kernels"; exit 1; }
+
 test-embedded: lib
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh host $(BUILD)/host
@@ -99,4 +110,4 @@ bench: lib models
 	python3 Tests/Benchmarks/compare.py --edgelm $(BUILD)/host/edgelm --model $(MODEL) --threads 2
 
 clean:
-	rm -rf $(BUILD) .build
+	rm -rf $(BUILD) .build .build-portable

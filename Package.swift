@@ -6,10 +6,13 @@ import PackageDescription
 import Foundation
 
 // The AVX2 kernels (Quant/DotInt8.swift) are compiled when the build
-// machine's CPU, which `-target-cpu native` targets, has AVX2.
+// machine's CPU, which `-target-cpu native` targets, has AVX2, unless
+// EDGELM_PORTABLE_KERNELS is set (`make test-portable` tests the portable
+// kernels, which other CPUs run, that way).
 let cpuHasAVX2 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
   .split(separator: "\n").first { $0.hasPrefix("flags") }?
   .split(separator: " ").contains("avx2") ?? false
+let useAVX2 = cpuHasAVX2 && ProcessInfo.processInfo.environment["EDGELM_PORTABLE_KERNELS"] == nil
 
 let package = Package(
   name: "EdgeLM",
@@ -30,7 +33,7 @@ let package = Package(
       // The kernels are written with SIMD types; let LLVM use this CPU's
       // vector width (AVX2/FMA here, as llama.cpp's GGML_NATIVE does).
       swiftSettings: [.unsafeFlags(["-target-cpu", "native"])]
-        + (cpuHasAVX2 ? [.define("EDGELM_AVX2")] : [])
+        + (useAVX2 ? [.define("EDGELM_AVX2")] : [])
     ),
     .executableTarget(name: "edgelm", dependencies: ["EdgeLM", "CEdgeSys"]),
     .testTarget(
