@@ -9,7 +9,9 @@
 // cache for the computation. The next `prefetchDepth` streamed units are
 // handed to the kernel's readahead (MADV_WILLNEED), which reads them from
 // storage in the background while the CPU computes; no thread of ours is
-// used, so the thread budget holds with `threads: 1`. Should a read fail,
+// used, so the thread budget holds with `threads: 1`. With more threads the
+// session's own workers split the copy of a unit (one pread copies at about
+// one core's memory bandwidth). Should a read fail,
 // the unit is mapped instead (MADV_POPULATE_READ, released with
 // MADV_DONTNEED after use).
 //
@@ -33,6 +35,13 @@ public struct PagingStats: Sendable {
 final class LayerPager {
   let file: MappedFile
   let plan: MemoryPlan
+  /// The session's workers, which split the copy of a unit.
+  private let pool: ThreadPool?
+  /// Per worker: whether its part of the last copy failed. Shape: (threads).
+  private let failed: UnsafeMutablePointer<Bool>
+  /// Units smaller than this are copied by the calling thread alone (the
+  /// hand-off to the workers costs more than it saves).
+  static let parallelCopyBytes = 256 * 1024
   private(set) var stats = PagingStats()
   /// Unit index mapped now, `embeddingUnit` after the lookup, or -1.
   private var current = -1
@@ -56,9 +65,11 @@ final class LayerPager {
   /// Whether the current unit was mapped (a read failed) and must be released.
   private var mapped = false
 
-  init(file: MappedFile, plan: MemoryPlan) {
+  init(file: MappedFile, plan: MemoryPlan, pool: ThreadPool? = nil) {
     self.file = file
     self.plan = plan
+    self.pool = pool
+    failed = .allocate(capacity: max(1, pool?.threadCount ?? 1))
     var largest = 0
     for u in plan.units where !u.resident { largest = max(largest, u.bytes) }
     window = largest > 0 ? try? AlignedBuffer<UInt8>.allocate(count: largest) : nil
@@ -92,6 +103,8 @@ final class LayerPager {
       embeddingRelease = plan.embeddingRanges
     }
   }
+
+  deinit { failed.deallocate() }
 
   // MARK: - Hooks
 
@@ -140,18 +153,46 @@ final class LayerPager {
     stats.unitsMapped += 1
   }
 
-  /// Reads `ranges` back to back into the window; false (nothing copied)
-  /// when there is no window or a read fails.
+  /// Reads `ranges` back to back into the window, split across the pool's
+  /// workers by bytes when it has several and the unit is large; false
+  /// (nothing copied) when there is no window or a read fails.
   private func copy(_ ranges: [FileRange]) -> Bool {
     guard let window else { return false }
     var at = 0
     for r in ranges {
-      guard at + r.count <= window.count, file.read(offset: r.offset, count: r.count, into: window.raw + at) else {
+      guard at + r.count <= window.count else {
         copied.removeAll(keepingCapacity: true)
         return false
       }
       copied.append((r.offset, r.count, at))
       at += r.count
+    }
+    let total = at
+    let parts = total >= LayerPager.parallelCopyBytes ? (pool?.threadCount ?? 1) : 1
+    if parts > 1, let pool {
+      pool.parallelFor(parts) { range in
+        for part in range {
+          self.failed[part] = !self.read(windowBytes: total * part / parts..<total * (part + 1) / parts)
+        }
+      }
+    } else {
+      failed[0] = !read(windowBytes: 0..<total)
+    }
+    for part in 0..<parts where failed[part] {
+      copied.removeAll(keepingCapacity: true)
+      return false
+    }
+    return true
+  }
+
+  /// Reads the bytes of the window at `bytes` (laid out in `copied`) from
+  /// the file. Called from several workers at once, each with its own part.
+  private func read(windowBytes bytes: Range<Int>) -> Bool {
+    guard let window else { return false }
+    for r in copied {
+      let lo = max(bytes.lowerBound, r.at), hi = min(bytes.upperBound, r.at + r.count)
+      if lo >= hi { continue }
+      if !file.read(offset: r.offset + (lo - r.at), count: hi - lo, into: window.raw + lo) { return false }
     }
     return true
   }

@@ -73,7 +73,7 @@ public final class Session {
       config: model.config, contextLength: ctx, maxBatch: min(options.batchSize, ctx),
       threads: options.threads, sharedPool: sharedPool)
     if let plan, plan.isStreaming, let file = model.gguf.mapping {
-      state.pager = LayerPager(file: file, plan: plan)
+      state.pager = LayerPager(file: file, plan: plan, pool: state.pool)
     }
     let session = Session(model: model, contextLength: ctx, state: state)
     session.history.reserveCapacity(ctx)
