@@ -134,6 +134,8 @@ EDGELM_API const char *edgelm_last_error(void);
  *   paging          "auto" (default), "off", "always".
  *   speculative     { "mode": "off" (default) | "draft" | "ngram" | "self",
  *                     "draft_model": path (mode "draft"), "max_draft": 1..64 (8),
+ *                     "draft_vocab": the draft scores token ids 0..N-1 only
+ *                     (mode "draft"; 0 = all, the default),
  *                     "min_draft_probability": 0..1 (0.5), "ngram_min": 1..16 (2),
  *                     "ngram_max": 1..16 (4), "skip_layers": [ints] (mode "self") }
  *   sampling        { "temperature": 0..100 (0.8; 0 = greedy), "top_k": (40; 0 off),

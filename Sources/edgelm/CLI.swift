@@ -12,6 +12,7 @@ enum CLI {
                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--no-bos]
                  [--ram-limit SIZE] [--paging auto|off|always] [--prefetch N] [--config FILE]
                  [--spec off|draft|ngram|self] [--draft MODEL] [--draft-max N] [--draft-p-min P]
+                 [--draft-vocab N]
                  [--ngram-min N] [--ngram-max N] [--skip-layers 8,10,...]   speculative decoding
       run --chat -m MODEL [-p FIRST] [--system TEXT] [--chat-template NAME] [-n N] ...
                  chat: each stdin line is a user turn, each reply a stdout line; EOF ends

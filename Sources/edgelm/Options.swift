@@ -96,6 +96,7 @@ struct Options {
         runtime.speculative.draftModel = try value(a)
         draftGiven = true
       case "--draft-max": runtime.speculative.maxDraft = try Options.int(try value(a), a, 1...64)
+      case "--draft-vocab": runtime.speculative.draftVocabulary = try Options.int(try value(a), a, 0...16_777_216)
       case "--draft-p-min": runtime.speculative.minDraftProbability = try Options.float(try value(a), a, 0...1)
       case "--ngram-min": runtime.speculative.ngramMin = try Options.int(try value(a), a, 1...16)
       case "--ngram-max": runtime.speculative.ngramMax = try Options.int(try value(a), a, 1...16)
@@ -121,6 +122,9 @@ struct Options {
     }
     if runtime.speculative.mode != .draft && draftGiven {
       throw UsageError("--draft MODEL is for --spec draft, not --spec \(runtime.speculative.mode.name)")
+    }
+    if runtime.speculative.mode != .draft && runtime.speculative.draftVocabulary > 0 {
+      throw UsageError("--draft-vocab is for --spec draft, not --spec \(runtime.speculative.mode.name)")
     }
     if runtime.speculative.ngramMin > runtime.speculative.ngramMax {
       throw UsageError("--ngram-min \(runtime.speculative.ngramMin) is larger than --ngram-max \(runtime.speculative.ngramMax)")

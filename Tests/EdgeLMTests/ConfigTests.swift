@@ -80,6 +80,8 @@ let malformedConfigs: [MalformedConfig] = [
   .init("top_k fraction", #"{"sampling": {"top_k": 1.5}}"#, "sampling.top_k must be an integer"),
   .init("max_draft 0", #"{"speculative": {"max_draft": 0}}"#, "speculative.max_draft = 0 is out of range 1...64"),
   .init("max_draft 65", #"{"speculative": {"max_draft": 65}}"#, "speculative.max_draft = 65 is out of range 1...64"),
+  .init("draft_vocab -1", #"{"speculative": {"mode": "draft", "draft_model": "d.gguf", "draft_vocab": -1}}"#, "speculative.draft_vocab = -1 is out of range 0...16777216"),
+  .init("draft_vocab without a draft", #"{"speculative": {"mode": "ngram", "draft_vocab": 100}}"#, "speculative.draft_vocab is only used when speculative.mode is \"draft\""),
   .init("min_draft_probability 2", #"{"speculative": {"min_draft_probability": 2}}"#, "speculative.min_draft_probability = 2 is out of range 0...1"),
   .init("huge double", #"{"sampling": {"top_p": 1e400}}"#, "sampling.top_p = 1e400 is out of range 0...1"),
   .init("threads Int64.min", #"{"threads": -9223372036854775808}"#, "threads = -9223372036854775808 is out of range"),
@@ -236,6 +238,8 @@ let malformedConfigs: [MalformedConfig] = [
     #expect(selfSpec.speculative.skipLayers == [5, 0, 1023])
     #expect(try parse(#"{"speculative": {"mode": "self", "skip_layers": []}}"#).speculative.skipLayers == [])
     #expect(try parse(#"{"speculative": {"mode": "off", "max_draft": 3}}"#).speculative.mode == .off)
+    let vocab = try parse(#"{"speculative": {"mode": "draft", "draft_model": "d.gguf", "draft_vocab": 16384}}"#)
+    #expect(vocab.speculative.draftVocabulary == 16384 && RuntimeConfig().speculative.draftVocabulary == 0)
     #expect(try parse(#"{"kv_cache_type": "f32", "paging": "always"}"#).kvCacheType == .f32)
     #expect(try parse(#"{"kv_cache_type": "f16", "paging": "off"}"#).paging == .off)
     #expect(KVCacheType(name: Array("q8_0".utf8)) == .q8_0)

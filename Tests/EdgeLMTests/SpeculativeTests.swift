@@ -63,13 +63,16 @@ import Testing
 
   /// A plain session and a speculating one (per `mode`; the draft model
   /// for `.draft`) on the real model, context 512, 2 threads each.
-  func sessionPair(_ mode: SpeculativeMode, sampling: SamplingConfig = .greedy) throws -> (plain: Session, spec: Session) {
+  func sessionPair(
+    _ mode: SpeculativeMode, sampling: SamplingConfig = .greedy, draftVocabulary: Int = 0
+  ) throws -> (plain: Session, spec: Session) {
     let model = try Self.model()
     let plain = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
     let spec = try Session.create(model: model, options: SessionOptions(contextLength: 512, threads: 2))
     var config = SpeculativeConfig()
     config.mode = mode
     if mode == .draft { config.draftModel = try Self.draftModelPath() }
+    config.draftVocabulary = draftVocabulary
     try spec.setSpeculation(config, sampling: sampling)
     return (plain, spec)
   }
@@ -119,6 +122,32 @@ import Testing
     #expect(total.accepted > 0, "\(mode.name): nothing accepted")
     #expect(total.accepted < total.drafted, "\(mode.name): nothing rejected")
     #expect(total.targetPasses < 10 * 32, "\(mode.name): no pass produced more than one token")
+  }
+
+  /// A draft model that scores only the first 8,000 token ids drafts only
+  /// those, and the output is still the plain loop's (the prompts' answers
+  /// need tokens above 8,000 too, which the target alone produces).
+  @Test func greedyOutputIsIdenticalWithARestrictedDraftVocabulary() throws {
+    let (plain, spec) = try sessionPair(.draft, draftVocabulary: 8_000)
+    spec.speculator!.fallsBackToPlain = false
+    var total = SpeculativeStats()
+    var above = 0
+    for prompt in Self.prompts {
+      let (expected, _) = try generate(plain, prompt, 32)
+      let (got, stats) = try generate(spec, prompt, 32)
+      #expect(got == expected, "\(prompt)")
+      #expect(spec.history == plain.history, "cache contents differ after: \(prompt)")
+      total.drafted += stats.speculative.drafted
+      total.accepted += stats.speculative.accepted
+      above += got.filter { $0 >= 8_000 }.count
+    }
+    #expect(total.accepted > 0 && total.accepted < total.drafted, "\(total)")
+    #expect(above > 0, "no generated token was outside the draft vocabulary: the test shows nothing")
+    // The draft's logits above 8,000 are -infinity.
+    let drafter = spec.speculator!.drafter as! ModelDrafter
+    let pointer = try drafter.session.evaluate([1, 2, 3], logits: .last)
+    let logits = Array(UnsafeBufferPointer(start: pointer, count: drafter.session.model.config.vocabSize))
+    #expect(logits[8_000...].allSatisfy { $0 == -.infinity } && logits[..<8_000].allSatisfy { $0.isFinite })
   }
 
   /// Greedy with a repetition penalty (the drafted tokens enter the penalty
@@ -345,6 +374,12 @@ import Testing
     do { try session.setSpeculation(config, sampling: .greedy); Issue.record("a draft with another vocabulary was accepted") } catch {
       #expect(error.status == .invalidArgument && error.message.contains("vocabulary"), "\(error.message)")
     }
+    config.draftModel = try Self.draftModelPath()
+    config.draftVocabulary = 49_153
+    do { try session.setSpeculation(config, sampling: .greedy); Issue.record("draft_vocab above the vocabulary was accepted") } catch {
+      #expect(error.status == .invalidArgument && error.message.contains("draft_vocab 49153"), "\(error.message)")
+    }
+    config.draftVocabulary = 0
     config.draftModel = "/nonexistent/draft.gguf"
     do { try session.setSpeculation(config, sampling: .greedy); Issue.record("a missing draft was accepted") } catch {
       #expect(error.status == .io && error.message.contains("draft model '/nonexistent/draft.gguf'"), "\(error.message)")

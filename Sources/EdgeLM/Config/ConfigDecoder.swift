@@ -51,7 +51,7 @@ enum ConfigDecoder {
   static let topKeys: StaticString =
     "threads, ram_limit, context_length, kv_cache_type, paging, prefetch_depth, speculative, sampling"
   static let speculativeKeys: StaticString =
-    "mode, draft_model, max_draft, min_draft_probability, ngram_min, ngram_max, skip_layers"
+    "mode, draft_model, max_draft, draft_vocab, min_draft_probability, ngram_min, ngram_max, skip_layers"
   static let samplingKeys: StaticString =
     "temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n, seed"
 
@@ -97,6 +97,7 @@ enum ConfigDecoder {
     var sawNgramMin = false
     var sawNgramMax = false
     var sawSkipLayers = false
+    var sawDraftVocabulary = false
     try members(of: obj, at: base, known: speculativeKeys) { (key, path, value) throws(EdgeLMError) -> Bool in
       if ConfigText.equals(key, "mode") {
         let name = try string(value, path)
@@ -111,6 +112,9 @@ enum ConfigDecoder {
         sawDraftModel = true
       } else if ConfigText.equals(key, "max_draft") {
         s.maxDraft = Int(try integer(value, path, 1, 64))
+      } else if ConfigText.equals(key, "draft_vocab") {
+        s.draftVocabulary = Int(try integer(value, path, 0, 16_777_216, note: " (0 = every token)"))
+        sawDraftVocabulary = true
       } else if ConfigText.equals(key, "min_draft_probability") {
         s.minDraftProbability = try number(value, path, 0, 1, "0...1")
       } else if ConfigText.equals(key, "ngram_min") {
@@ -138,6 +142,7 @@ enum ConfigDecoder {
       throw EdgeLMError(.config, "config: " + base + ".draft_model is required when " + modePath + " is \"draft\"")
     }
     if s.mode != .draft && sawDraftModel { throw onlyFor("draft_model", "draft") }
+    if s.mode != .draft && sawDraftVocabulary { throw onlyFor("draft_vocab", "draft") }
     if s.mode != .ngram && sawNgramMin { throw onlyFor("ngram_min", "ngram") }
     if s.mode != .ngram && sawNgramMax { throw onlyFor("ngram_max", "ngram") }
     if s.mode != .selfSpeculative && sawSkipLayers { throw onlyFor("skip_layers", "self") }

@@ -135,6 +135,16 @@ public struct SpeculativeConfig: Sendable, Equatable {
   public var draftModel: String? = nil
   /// `max_draft`: the most tokens drafted per step, integer 1...64. Default 8.
   public var maxDraft: Int = 8
+  /// `draft_vocab`: the draft model scores only token ids 0..<N (mode
+  /// `"draft"`), integer 0...16777216, at most the vocabulary size (checked
+  /// when the draft model is loaded); 0 (default): every token. BPE
+  /// vocabularies number their tokens roughly by frequency, so the first
+  /// third or so covers most generated text, and the draft's output
+  /// projection, a large part of a small model's cost per token, shrinks
+  /// in proportion. Tokens above N are never drafted; the target still
+  /// produces them (its verification pass scores every token), so the
+  /// output is unchanged.
+  public var draftVocabulary: Int = 0
   /// `min_draft_probability`: drafting stops when the draft's probability for
   /// its next token falls below this, number 0...1. Default 0.5.
   public var minDraftProbability: Float = 0.5

@@ -31,6 +31,9 @@ final class ForwardState {
   /// (rows, vocab) logits of the last evaluation; grown on demand for `.all`.
   var logits: AlignedBuffer<Float>
   var logitRowCount = 0
+  /// Token ids scored by the output projection: 0..<logitVocabulary, the
+  /// rest set to -infinity (a draft model's `draft_vocab`); 0: all.
+  var logitVocabulary = 0
 
   /// Streams weights under a RAM cap (nil: everything stays mapped).
   var pager: LayerPager? = nil
@@ -178,6 +181,23 @@ final class ForwardState {
       logitRowCount = n
       if c.finalLogitSoftcap > 0 { Activations.softcap(logits.pointer, count: n * c.vocabSize, cap: c.finalLogitSoftcap) }
     }
+    // Tokens outside `logitVocabulary` cannot be chosen.
+    let scored = scoredVocabulary(output)
+    if scored < c.vocabSize {
+      for r in 0..<logitRowCount {
+        (logits.pointer + r * c.vocabSize + scored).update(repeating: -.infinity, count: c.vocabSize - scored)
+      }
+    }
+  }
+
+  /// Output rows computed: `logitVocabulary` when set and smaller than
+  /// the vocabulary, else all (always all while the pager streams the
+  /// output projection).
+  private func scoredVocabulary(_ output: WeightMatrix) -> Int {
+    guard logitVocabulary > 0, logitVocabulary < output.rows, pager?.outputChunks.isEmpty ?? true else {
+      return output.rows
+    }
+    return logitVocabulary
   }
 
   /// `logits (n, vocab) = input (n, dim) x output^T`, by row chunks when the
@@ -185,7 +205,11 @@ final class ForwardState {
   /// only while it is multiplied).
   private func multiplyOutput(_ output: WeightMatrix, _ input: UnsafePointer<Float>, _ n: Int) {
     guard let pager, let last = pager.outputChunks.last, last.rows.upperBound == output.rows else {
-      multiply(output, input, n, logits.pointer)
+      // Rows 0..<scored, into rows of `vocab` logits.
+      let scored = scoredVocabulary(output)
+      let part = WeightMatrix(type: output.type, data: output.data, rows: scored, cols: output.cols, rowStride: output.rowStride)
+      MatMul.multiply(part, input: input, batch: n, output: logits.pointer, outputStride: output.rows,
+                      scratch: matmul, pool: pool)
       return
     }
     for (j, chunk) in pager.outputChunks.enumerated() {

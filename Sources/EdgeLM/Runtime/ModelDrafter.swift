@@ -30,19 +30,24 @@ final class ModelDrafter: Drafter {
       throw EdgeLMError(error.status, "draft model '\(path)': " + error.message)
     }
     try checkVocabulary(draft: model, target: target, path: path)
+    if config.draftVocabulary > model.config.vocabSize {
+      throw EdgeLMError(.invalidArgument, "speculative draft_vocab \(config.draftVocabulary) is larger than the vocabulary of draft model '\(path)' (\(model.config.vocabSize) tokens)")
+    }
     return model
   }
 
   /// A drafter running `model` (from `loadModel`) in a session with the
-  /// target's context length and threads.
+  /// target's context length and threads, scoring token ids
+  /// 0..<`vocabulary` only (0: all).
   static func make(
-    model: Model, target: Session, sampling: SamplingConfig, maxDraft: Int
+    model: Model, target: Session, sampling: SamplingConfig, maxDraft: Int, vocabulary: Int = 0
   ) throws(EdgeLMError) -> ModelDrafter {
     let ctx = min(target.contextLength, model.config.trainedContextLength)
     let session = try Session.create(
       model: model,
       options: SessionOptions(contextLength: ctx, threads: target.threads, batchSize: max(maxDraft + 1, min(64, ctx))),
       plan: nil, sharedPool: target.state.pool)
+    session.state.logitVocabulary = vocabulary
     return ModelDrafter(
       session: session, sampler: Sampler(sampling, stream: 1))
   }

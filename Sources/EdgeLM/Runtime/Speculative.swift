@@ -291,7 +291,8 @@ extension Session {
       } else {
         model = try ModelDrafter.loadModel(config, target: session.model)
       }
-      let drafter = try ModelDrafter.make(model: model, target: session, sampling: sampling, maxDraft: maxDraft)
+      let drafter = try ModelDrafter.make(
+        model: model, target: session, sampling: sampling, maxDraft: maxDraft, vocabulary: config.draftVocabulary)
       return Speculator(
         mode: .draft, drafter: drafter, maxDraft: maxDraft, minDraftProbability: config.minDraftProbability)
     }
