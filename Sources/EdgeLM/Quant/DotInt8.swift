@@ -208,19 +208,27 @@ extension QuantKernels {
   /// Bytes of `blocks` prepared blocks of `type` (one of `usesInt8`).
   @inline(__always)
   static func int8PreparedBytes(_ type: GGMLType, blocks: Int) -> Int {
-    type.blockSize == 256 ? KInt8Layout.bytes(blocks: blocks) : Int8Layout.bytes(blocks: blocks)
+    switch type {
+    case .q4_0, .q4_1: return PairInt8Layout.bytes(blocks: blocks)
+    case .q4_K, .q6_K: return KInt8Layout.bytes(blocks: blocks)
+    default: return Int8Layout.bytes(blocks: blocks)
+    }
   }
 
   /// The most blocks of `type` whose prepared layout fits `scratchBytes`.
   @inline(__always)
   static func int8MaxBlocks(_ type: GGMLType) -> Int {
-    type.blockSize == 256 ? KInt8Layout.maxBlocks : Int8Layout.maxBlocks
+    switch type {
+    case .q4_0, .q4_1: return PairInt8Layout.maxBlocks
+    case .q4_K, .q6_K: return KInt8Layout.maxBlocks
+    default: return Int8Layout.maxBlocks
+    }
   }
 
   static func int8Prepare(_ type: GGMLType, _ act: UnsafeRawPointer, blocks: Int, into buffer: UnsafeMutableRawPointer) {
     switch type {
-    case .q4_0: Int8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: false, into: buffer)
-    case .q4_1: Int8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: true, into: buffer)
+    case .q4_0: PairInt8Dot.prepare(act, blocks: blocks, hasMin: false, into: buffer)
+    case .q4_1: PairInt8Dot.prepare(act, blocks: blocks, hasMin: true, into: buffer)
     case .q5_0: Int8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: false, into: buffer)
     case .q8_0: Int8Dot.prepare(act, blocks: blocks, bits: 8, hasMin: false, into: buffer)
     case .q4_K, .q6_K: KInt8Dot.prepare(act, blocks: blocks, into: buffer)
@@ -290,8 +298,13 @@ extension QuantKernels {
     _ out: UnsafeMutablePointer<Float>, _ os: Int, count: Int, bits: Int, hasMin: Bool, accumulate: Bool
   ) {
     for r in 0..<rows {
-      Int8Dot.row(w + r &* stride, p, prepStride: ps, count: count, blocks: n, bits: bits, hasMin: hasMin,
-                  out + r, outStride: os, accumulate: accumulate)
+      if bits == 4 {  // two blocks per vector (DotInt8Pairs.swift)
+        PairInt8Dot.row(w + r &* stride, p, prepStride: ps, count: count, blocks: n, hasMin: hasMin,
+                        out + r, outStride: os, accumulate: accumulate)
+      } else {
+        Int8Dot.row(w + r &* stride, p, prepStride: ps, count: count, blocks: n, bits: bits, hasMin: hasMin,
+                    out + r, outStride: os, accumulate: accumulate)
+      }
     }
   }
 
