@@ -1,6 +1,10 @@
-// Byte-multiply dot products for the 32-element block types (q4_0, q4_1,
-// q5_0, q5_1, q8_0) on x86 with AVX2: what ggml's AVX2 vec_dot and
-// llamafile's tinyBLAS do, written with the clang intrinsics Swift imports.
+// Byte-multiply dot products for the 32-element block types on x86 with
+// AVX2: what ggml's AVX2 vec_dot and llamafile's tinyBLAS do, written with
+// the clang intrinsics Swift imports. This file has the one-block-per-vector
+// kernel, which q8_0 uses, and the dispatch of every AVX2 kernel; q4_0,
+// q4_1, q5_0 and q5_1 go through DotInt8Pairs.swift (two blocks per vector,
+// the same arithmetic with fewer instructions for unpacking), q4_K and q6_K
+// through DotInt8K.swift. `Int8Dot` handles the 4- and 5-bit types too.
 //
 // The weight codes of a block are unsigned (0...15 or 0...31) and the
 // activation codes signed bytes, so `vpmaddubsw` multiplies all 32 pairs and
@@ -209,7 +213,7 @@ extension QuantKernels {
   @inline(__always)
   static func int8PreparedBytes(_ type: GGMLType, blocks: Int) -> Int {
     switch type {
-    case .q4_0, .q4_1: return PairInt8Layout.bytes(blocks: blocks)
+    case .q4_0, .q4_1, .q5_0, .q5_1: return PairInt8Layout.bytes(blocks: blocks)
     case .q4_K, .q6_K: return KInt8Layout.bytes(blocks: blocks)
     default: return Int8Layout.bytes(blocks: blocks)
     }
@@ -219,7 +223,7 @@ extension QuantKernels {
   @inline(__always)
   static func int8MaxBlocks(_ type: GGMLType) -> Int {
     switch type {
-    case .q4_0, .q4_1: return PairInt8Layout.maxBlocks
+    case .q4_0, .q4_1, .q5_0, .q5_1: return PairInt8Layout.maxBlocks
     case .q4_K, .q6_K: return KInt8Layout.maxBlocks
     default: return Int8Layout.maxBlocks
     }
@@ -227,12 +231,12 @@ extension QuantKernels {
 
   static func int8Prepare(_ type: GGMLType, _ act: UnsafeRawPointer, blocks: Int, into buffer: UnsafeMutableRawPointer) {
     switch type {
-    case .q4_0: PairInt8Dot.prepare(act, blocks: blocks, hasMin: false, into: buffer)
-    case .q4_1: PairInt8Dot.prepare(act, blocks: blocks, hasMin: true, into: buffer)
-    case .q5_0: Int8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: false, into: buffer)
+    case .q4_0: PairInt8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: false, into: buffer)
+    case .q4_1: PairInt8Dot.prepare(act, blocks: blocks, bits: 4, hasMin: true, into: buffer)
+    case .q5_0: PairInt8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: false, into: buffer)
     case .q8_0: Int8Dot.prepare(act, blocks: blocks, bits: 8, hasMin: false, into: buffer)
     case .q4_K, .q6_K: KInt8Dot.prepare(act, blocks: blocks, into: buffer)
-    default: Int8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: true, into: buffer)
+    default: PairInt8Dot.prepare(act, blocks: blocks, bits: 5, hasMin: true, into: buffer)
     }
   }
 
@@ -298,8 +302,8 @@ extension QuantKernels {
     _ out: UnsafeMutablePointer<Float>, _ os: Int, count: Int, bits: Int, hasMin: Bool, accumulate: Bool
   ) {
     for r in 0..<rows {
-      if bits == 4 {  // two blocks per vector (DotInt8Pairs.swift)
-        PairInt8Dot.row(w + r &* stride, p, prepStride: ps, count: count, blocks: n, hasMin: hasMin,
+      if bits != 8 {  // two blocks per vector (DotInt8Pairs.swift)
+        PairInt8Dot.row(w + r &* stride, p, prepStride: ps, count: count, blocks: n, bits: bits, hasMin: hasMin,
                         out + r, outStride: os, accumulate: accumulate)
       } else {
         Int8Dot.row(w + r &* stride, p, prepStride: ps, count: count, blocks: n, bits: bits, hasMin: hasMin,

@@ -1,11 +1,12 @@
-// The 4-bit types (q4_0, q4_1) on AVX2, two blocks per 256-bit vector.
+// The 4- and 5-bit types (q4_0, q4_1, q5_0, q5_1) on AVX2, two blocks per
+// 256-bit vector.
 // DotInt8.swift's one-block-per-vector kernel spends half its
 // instructions per block on unpacking nibbles and converting scales; here
 // the code bytes of two blocks fill one vector (block 2p in the low 128
 // bits, 2p+1 in the high), the low and high nibbles are two ANDs for both,
 // and the activation is prepared in the same order: A_lo holds elements
 // 0..<16 of both blocks, A_hi elements 16..<32. Per pair and activation:
-// two `vpmaddubsw` (the Int16 sums of both stay below 2 * 2 * 15 * 128),
+// two `vpmaddubsw` (the Int16 sums of both stay below 2 * 2 * 31 * 128),
 // one `vpmaddwd` by ones (lanes 0-3 block 2p, 4-7 block 2p+1), one
 // conversion and one multiply-add with [d_x0 d_y0 x4, d_x1 d_y1 x4]. The
 // _0 bias is an Int32 term per block as in DotInt8.swift; q4_1's minimum
@@ -21,8 +22,9 @@ import _Builtin_intrinsics.intel
 ///   0: A_lo, codes 0..<16 of block 2p then of block 2p+1 (Int8)
 ///  32: A_hi, codes 16..<32 of both
 ///  64: [d_y0 x4, d_y1 x4] (Float)
-///  96: q4_0: Int32 [-8 sum0, 0, 0, 0, -8 sum1, 0, 0, 0] (sum: of the
-///      block's codes); q4_1: Float [0, s_y0, 0, s_y1, 0, 0, 0, 0]
+///  96: the _0 types: Int32 [-b sum0, 0, 0, 0, -b sum1, 0, 0, 0] (sum: of
+///      the block's codes; b: the code bias, 8 or 16); the _1 types: Float
+///      [0, s_y0, 0, s_y1, 0, 0, 0, 0]
 enum PairInt8Layout {
   static let stride = 128
   static func bytes(blocks: Int) -> Int { stride &* ((blocks &+ 1) / 2) }
@@ -33,7 +35,10 @@ enum PairInt8Dot {
   /// Fills the `PairInt8Layout` for `blocks` activation blocks (q8_1 when
   /// `hasMin`, else q8_0).
   @inline(never)
-  static func prepare(_ act: UnsafeRawPointer, blocks: Int, hasMin: Bool, into scratch: UnsafeMutableRawPointer) {
+  static func prepare(
+    _ act: UnsafeRawPointer, blocks: Int, bits: Int, hasMin: Bool, into scratch: UnsafeMutableRawPointer
+  ) {
+    let bias: Int32 = bits == 4 ? 8 : 16
     let actBytes = hasMin ? BlockLayout.q8_1Bytes : BlockLayout.q8_0Bytes
     let qs = hasMin ? BlockLayout.q8_1Qs : BlockLayout.q8_0Qs
     for b in 0..<((blocks &+ 1) & ~1) {
@@ -56,22 +61,21 @@ enum PairInt8Dot {
       } else {
         var sum: Int32 = 0
         for i in 0..<32 { sum &+= Int32(codes[i]) }
-        base.storeBytes(of: SIMD4<Int32>(-8 &* sum, 0, 0, 0), toByteOffset: 96 &+ half, as: SIMD4<Int32>.self)
+        base.storeBytes(of: SIMD4<Int32>(-bias &* sum, 0, 0, 0), toByteOffset: 96 &+ half, as: SIMD4<Int32>.self)
       }
     }
   }
 
-  /// One q4_0 / q4_1 weight row of `blocks` blocks against `count`
-  /// prepared activations `prepStride` bytes apart (1...8 for q4_0, 1...4
-  /// for q4_1); result k goes to `out[k * outStride]` (added with
-  /// `accumulate`).
+  /// One weight row of `blocks` blocks of q4_0/q4_1 (`bits` 4) or
+  /// q5_0/q5_1 (5) against `count` prepared activations `prepStride` bytes
+  /// apart (1...8 for the _0 types, 1...4 for the _1 types); result k goes
+  /// to `out[k * outStride]` (added with `accumulate`).
   @inline(__always)
   static func row(
     _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int,
-    hasMin: Bool, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
+    bits: Int, hasMin: Bool, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
   ) {
-    let blockBytes = hasMin ? BlockLayout.q4_1Bytes : BlockLayout.q4_0Bytes
-    let qsOffset = hasMin ? BlockLayout.q4_1Qs : BlockLayout.q4_0Qs
+    let (blockBytes, qsOffset, qhOffset) = PairLayout.weightBlock(bits: bits, hasMin: hasMin)
     let low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1)
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
     var acc4 = SIMD8<Float>(), acc5 = SIMD8<Float>(), acc6 = SIMD8<Float>(), acc7 = SIMD8<Float>()
@@ -96,8 +100,23 @@ enum PairInt8Dot {
       let lo16 = wb.loadUnaligned(fromByteOffset: qsOffset, as: __m128i.self)
       let hi16 = single ? _mm_setzero_si128() : wb.loadUnaligned(fromByteOffset: blockBytes &+ qsOffset, as: __m128i.self)
       let q = _mm256_set_m128i(hi16, lo16)
-      let lo = _mm256_and_si256(q, low4)
-      let hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4)
+      var lo = _mm256_and_si256(q, low4)
+      var hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4)
+      if bits == 5 {
+        // Fifth bits: each 128-bit half gets its block's qh; byte j of
+        // the low (high) codes tests bit j (16 + j) as in DotInt8.swift's
+        // `codes`, with shuffles that stay inside each half.
+        let h0 = wb.loadUnaligned(fromByteOffset: qhOffset, as: Int32.self)
+        let h1: Int32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes &+ qhOffset, as: Int32.self)
+        let source = _mm256_set_m128i(_mm_set1_epi32(h1), _mm_set1_epi32(h0))
+        let select = _mm256_set1_epi64x(0x7FBF_DFEF_F7FB_FDFE), all = _mm256_set1_epi64x(-1)
+        let sixteen = _mm256_set1_epi8(0x10)
+        let lowBits = _mm256_shuffle_epi8(source, _mm256_set_epi64x(0x0101_0101_0101_0101, 0, 0x0101_0101_0101_0101, 0))
+        let highBits = _mm256_shuffle_epi8(
+          source, _mm256_set_epi64x(0x0303_0303_0303_0303, 0x0202_0202_0202_0202, 0x0303_0303_0303_0303, 0x0202_0202_0202_0202))
+        lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(lowBits, select), all), sixteen))
+        hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(highBits, select), all), sixteen))
+      }
       let a0 = prep + p &* PairInt8Layout.stride
 
       @inline(__always)
