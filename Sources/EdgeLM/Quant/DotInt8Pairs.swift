@@ -1,16 +1,17 @@
 // The 4- and 5-bit types (q4_0, q4_1, q5_0, q5_1) on AVX2, two blocks per
-// 256-bit vector.
-// DotInt8.swift's one-block-per-vector kernel spends half its
-// instructions per block on unpacking nibbles and converting scales; here
-// the code bytes of two blocks fill one vector (block 2p in the low 128
+// 256-bit vector (see DotInt8.swift for the byte-multiply scheme). One
+// block per vector spent half its instructions per block on unpacking
+// nibbles and converting scales; here the code bytes of two blocks fill one vector (block 2p in the low 128
 // bits, 2p+1 in the high), the low and high nibbles are two ANDs for both,
 // and the activation is prepared in the same order: A_lo holds elements
 // 0..<16 of both blocks, A_hi elements 16..<32. Per pair and activation:
 // two `vpmaddubsw` (the Int16 sums of both stay below 2 * 2 * 31 * 128),
 // one `vpmaddwd` by ones (lanes 0-3 block 2p, 4-7 block 2p+1), one
 // conversion and one multiply-add with [d_x0 d_y0 x4, d_x1 d_y1 x4]. The
-// _0 bias is an Int32 term per block as in DotInt8.swift; q4_1's minimum
-// is [d0, m0, d1, m1] * [0, s_y0, 0, s_y1] in a 4-lane accumulator.
+// _0 types' code bias (codes q - 8, q - 16) is the integer term -bias *
+// sum(activation codes), prepared once per block and added to the block's
+// first Int32 lane before the conversion; the _1 types' minimum is
+// [d0, m0, d1, m1] * [0, s_y0, 0, s_y1] in a 4-lane accumulator.
 // Single and multi-activation kernels run the same operations in the same
 // order (bit-identical results). Built only with EDGELM_AVX2.
 
@@ -103,9 +104,11 @@ enum PairInt8Dot {
       var lo = _mm256_and_si256(q, low4)
       var hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4)
       if bits == 5 {
-        // Fifth bits: each 128-bit half gets its block's qh; byte j of
-        // the low (high) codes tests bit j (16 + j) as in DotInt8.swift's
-        // `codes`, with shuffles that stay inside each half.
+        // Fifth bits: each 128-bit half gets its block's qh; byte j of the
+        // low (high) codes is qh's byte j / 8 (2 + j / 8), OR-ed with every
+        // bit but bit j mod 8 and compared with all ones, which tests bit j
+        // (16 + j) (ggml's bytes_from_bits_32, with shuffles that stay
+        // inside each half).
         let h0 = wb.loadUnaligned(fromByteOffset: qhOffset, as: Int32.self)
         let h1: Int32 = single ? 0 : wb.loadUnaligned(fromByteOffset: blockBytes &+ qhOffset, as: Int32.self)
         let source = _mm256_set_m128i(_mm_set1_epi32(h1), _mm_set1_epi32(h0))

@@ -118,7 +118,7 @@ extension QuantKernels {
         var count = left == 5 ? 3 : Swift.min(left, 4)
         #if EDGELM_AVX2
         // The int8 kernels of the _0 types take 8 at a time.
-        if left >= 8 && usesInt8(type) && int8MaxGroup(type) == 8 { count = 8 }
+        if left >= 8 && int8MaxGroup(type) == 8 { count = 8 }
         #endif
         let p = prepared + t &* preparedStride, o = out + t &* outStride
         guard rowsPreparedMulti(type, weights, rowStride, rows, p, preparedStride, count, blocks, o, outStride) else {
