@@ -4,12 +4,14 @@
 For each cap (none, then percentages of the model file's size) and page-cache
 state:
   warm: `edgelm bench -p 0 -n N --json` (llama-bench style: a warm-up, then
-        R timed decodes of N tokens) run K times; the median of the means.
+        3 timed decodes of N tokens); the median over K runs of their means.
   cold: the file is evicted from the page cache (posix_fadvise DONTNEED)
         before each `edgelm run` of N greedy tokens; medians of K runs of
         the prompt and decode speeds. (Streamed weights stay in the page
         cache after their first read, so "cold" mostly costs the first pass.)
-Reported: decode t/s and its ratio to uncapped, peak RSS (VmHWM of the
+The K repetitions alternate between the points (side by side). Reported:
+decode t/s and its ratio to uncapped (the median of the per-repetition
+ratios), peak RSS (VmHWM of the
 process), bytes read from storage per generated token (/proc/self/io
 read_bytes: page-cache misses only), bytes of weights mapped per token and
 the time stalled mapping them.
@@ -38,37 +40,30 @@ def evict(path):
 
 
 def warm(args, cap):
-    runs = []
-    for _ in range(args.k):
-        out = subprocess.run(
-            [args.cli, "bench", "-m", args.model, "-p", "0", "-n", str(args.n), "-r", "3",
-             "-c", str(args.c), "-t", str(args.t), "--json", "--ram-limit", str(cap)],
-            check=True, capture_output=True, text=True).stdout
-        runs.append(json.loads(out)[0])
-    med = lambda key: statistics.median(r[key] for r in runs)
-    return {"tg": med("avg_ts"), "peak": med("peak_rss_bytes"),
-            "read_per_token": med("read_bytes_per_token"),
-            "streamed_per_token": med("streamed_bytes_per_token"),
-            "stall_ms_per_token": med("stall_ms_per_token")}
+    """One `edgelm bench` run: a warm-up, then 3 timed decodes of N tokens."""
+    out = subprocess.run(
+        [args.cli, "bench", "-m", args.model, "-p", "0", "-n", str(args.n), "-r", "3",
+         "-c", str(args.c), "-t", str(args.t), "--json", "--ram-limit", str(cap)],
+        check=True, capture_output=True, text=True).stdout
+    r = json.loads(out)[0]
+    return {"tg": r["avg_ts"], "peak": r["peak_rss_bytes"], "read_per_token": r["read_bytes_per_token"],
+            "streamed_per_token": r["streamed_bytes_per_token"], "stall_ms_per_token": r["stall_ms_per_token"]}
 
 
 def cold(args, cap):
-    runs = []
-    for _ in range(args.k):
-        evict(args.model)
-        err = subprocess.run(
-            [args.cli, "run", "-m", args.model, "-p", PROMPT, "-n", str(args.n), "--temp", "0",
-             "-c", str(args.c), "-t", str(args.t), "--ram-limit", str(cap)],
-            check=True, capture_output=True, text=True).stderr
-        m = re.search(r"prompt: (\d+) tokens, ([\d.]+) t/s; generated: (\d+) tokens, ([\d.]+) t/s", err)
-        mem = re.search(r"peak_rss_bytes (\d+).*storage read ([\d.]+) MiB \((\d+) bytes per generated token\)"
-                        r".*streamed ([\d.]+) MiB per generated token; stalled on weights ([\d.]+) ms", err)
-        runs.append({"pp": float(m.group(2)), "tg": float(m.group(4)), "tokens": int(m.group(3)),
-                     "peak": int(mem.group(1)), "read_total": float(mem.group(2)) * 1048576,
-                     "read_per_token": int(mem.group(3)),
-                     "streamed_per_token": float(mem.group(4)) * 1048576,
-                     "stall_ms_per_token": float(mem.group(5)) / max(1, int(m.group(3)))})
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    """One `edgelm run` of N greedy tokens after evicting the file."""
+    evict(args.model)
+    err = subprocess.run(
+        [args.cli, "run", "-m", args.model, "-p", PROMPT, "-n", str(args.n), "--temp", "0",
+         "-c", str(args.c), "-t", str(args.t), "--ram-limit", str(cap)],
+        check=True, capture_output=True, text=True).stderr
+    m = re.search(r"prompt: (\d+) tokens, ([\d.]+) t/s; generated: (\d+) tokens, ([\d.]+) t/s", err)
+    mem = re.search(r"peak_rss_bytes (\d+).*storage read ([\d.]+) MiB \((\d+) bytes per generated token\)"
+                    r".*streamed ([\d.]+) MiB per generated token; stalled on weights ([\d.]+) ms", err)
+    return {"pp": float(m.group(2)), "tg": float(m.group(4)),
+            "peak": int(mem.group(1)), "read_per_token": int(mem.group(3)),
+            "streamed_per_token": float(mem.group(4)) * 1048576,
+            "stall_ms_per_token": float(mem.group(5)) / max(1, int(m.group(3)))}
 
 
 def main():
@@ -93,18 +88,25 @@ def main():
     print("| cap | cache | decode t/s | vs uncapped | prompt t/s | peak RSS MiB | read/token | "
           "streamed MiB/token | stall ms/token |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    base = {}
+    # Side by side: every repetition runs every point, so a slow spell of
+    # the machine hits capped and uncapped alike; each ratio is taken within
+    # its repetition, then the medians are reported.
     modes = ["warm"] + ([] if args.no_cold else ["cold"])
-    for cap, label in caps:
+    runs = {(label, mode): [] for _, label in caps for mode in modes}
+    for _ in range(args.k):
+        for cap, label in caps:
+            for mode in modes:
+                r = warm(args, cap) if mode == "warm" else cold(args, cap)
+                runs[(label, mode)].append(r)
+    for _, label in caps:
         for mode in modes:
-            r = warm(args, cap) if mode == "warm" else cold(args, cap)
-            if cap == 0:
-                base[mode] = r["tg"]
-            ratio = r["tg"] / base[mode] if base.get(mode) else float("nan")
-            pp = f"{r['pp']:.1f}" if "pp" in r else "-"
-            print(f"| {label} | {mode} | {r['tg']:.1f} | {ratio:.2f} | {pp} | {mib(r['peak'])} | "
-                  f"{int(r['read_per_token'])} B | {mib(r['streamed_per_token'])} | "
-                  f"{r['stall_ms_per_token']:.2f} |", flush=True)
+            rs = runs[(label, mode)]
+            med = lambda key: statistics.median(r[key] for r in rs)
+            ratio = statistics.median(r["tg"] / b["tg"] for r, b in zip(rs, runs[("none", mode)]))
+            pp = f"{med('pp'):.1f}" if "pp" in rs[0] else "-"
+            print(f"| {label} | {mode} | {med('tg'):.1f} | {ratio:.2f} | {pp} | {mib(med('peak'))} | "
+                  f"{int(med('read_per_token'))} B | {mib(med('streamed_per_token'))} | "
+                  f"{med('stall_ms_per_token'):.2f} |", flush=True)
 
 
 if __name__ == "__main__":

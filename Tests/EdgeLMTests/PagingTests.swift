@@ -171,16 +171,65 @@ import Testing
     }
   }
 
-  @Test func populateAndReleaseKeepTheBytes() throws {
+  @Test func touchAndReleaseKeepTheBytes() throws {
     let file = try MappedFile.open(path: TestPaths.model(TestPaths.smollm2Name))
     let expected = Array(file.bytes[1_000_000..<1_100_000])
-    file.populate(offset: 1_000_000, count: 100_000)
+    file.touch(offset: 1_000_000, count: 100_000, stride: 65536)
     #expect(Array(file.bytes[1_000_000..<1_100_000]) == expected)
     file.release(offset: 1_000_000, count: 100_000)
     file.willNeed(offset: 1_000_000, count: 100_000)
     #expect(Array(file.bytes[1_000_000..<1_100_000]) == expected)
     // Out-of-range requests are ignored, not trapped on.
-    file.populate(offset: file.size + 10, count: 5)
+    file.touch(offset: file.size + 10, count: 5, stride: 65536)
+    file.isolate(offset: file.size + 10, count: 5)
     file.release(offset: -5, count: 10)
+  }
+
+  /// Resident bytes of `file`'s mapping, summed over its VMAs in
+  /// /proc/self/smaps (Rss).
+  static func mappedResidentBytes(_ file: MappedFile) throws -> Int {
+    let base = UInt(bitPattern: file.base!), end = base + UInt(file.size)
+    var total = 0
+    var inside = false
+    for line in String(decoding: try FileIO.readAll(path: "/proc/self/smaps"), as: UTF8.self).split(separator: "\n") {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      if let range = fields.first, range.contains("-"), !range.hasSuffix(":") {
+        let bounds = range.split(separator: "-").compactMap { UInt($0, radix: 16) }
+        inside = bounds.count == 2 && bounds[0] >= base && bounds[1] <= (end + 4095) & ~4095
+      } else if inside, fields.first == "Rss:", fields.count >= 2, let kb = Int(fields[1]) {
+        total += kb * 1024
+      }
+    }
+    return total
+  }
+
+  /// A unit's faults map nothing outside it but a page at each edge, even
+  /// where the page cache holds large folios that reach past it (the kernel
+  /// maps a faulting page's whole folio): what the plan's window counts.
+  @Test func anIsolatedRangeMapsOnlyItself() throws {
+    let file = try MappedFile.open(path: TestPaths.model(TestPaths.smollm2Name))
+    let page = MappedFile.pageSize
+    let range = FileRange(offset: 20 * 1048576 + 37 * page, count: 3 * 1048576 + 5 * page)
+    // Large folios: the kernel's readahead for faults on a mapping creates
+    // them, so the neighbourhood is evicted (pages other tests have mapped
+    // stay) and read back through the mapping.
+    let around = FileRange(offset: range.offset - 4 * 1048576, count: range.count + 8 * 1048576)
+    _ = posix_fadvise(file.fd, off_t(around.offset), off_t(around.count), POSIX_FADV_DONTNEED)
+    file.touch(offset: around.offset, count: around.count, stride: page)
+    file.release(offset: 0, count: file.size)
+    #expect(try Self.mappedResidentBytes(file) == 0)
+    // Without isolation one read maps a whole folio.
+    file.touch(offset: around.offset + 1048576, count: 1, stride: page)
+    let folio = try Self.mappedResidentBytes(file)
+    file.release(offset: 0, count: file.size)
+    file.isolate(offset: range.offset, count: range.count)
+    file.touch(offset: range.offset, count: range.count, stride: 65536)
+    var sum = 0
+    for i in stride(from: range.offset, to: range.offset + range.count, by: page) { sum &+= Int(file.bytes[i]) }
+    let mapped = try Self.mappedResidentBytes(file)
+    #expect(mapped >= range.count / 2, "\(mapped) bytes mapped (sum \(sum)); one read maps \(folio) without isolation")
+    #expect(mapped <= range.count + 2 * page, "\(mapped) bytes mapped for a \(range.count)-byte range (one read maps \(folio) without isolation)")
+    file.release(offset: range.offset - page, count: range.count + 2 * page)
+    #expect(try Self.mappedResidentBytes(file) == 0)
   }
 }

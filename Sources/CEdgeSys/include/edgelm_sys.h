@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/resource.h>
 
 static inline int edgelm_sys_open_ro(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
 static inline int edgelm_sys_open_wr(const char *path) {
@@ -56,16 +57,18 @@ static inline int edgelm_sys_format_double(char *buf, size_t size, double value,
 static inline int edgelm_sys_madvise_willneed(void *addr, size_t len) { return madvise(addr, len, MADV_WILLNEED); }
 static inline int edgelm_sys_madvise_dontneed(void *addr, size_t len) { return madvise(addr, len, MADV_DONTNEED); }
 static inline int edgelm_sys_fadvise_dontneed(int fd) { return posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
+/* Layer paging: MADV_DONTDUMP on a streamed range's edge pages gives them
+ * mappings of their own (see MappedFile.isolate). */
+static inline int edgelm_sys_madvise_dontdump(void *addr, size_t len) { return madvise(addr, len, MADV_DONTDUMP); }
 
-/* Layer paging (Runtime/LayerPager): MADV_POPULATE_READ (Linux 5.14+) maps
- * file pages into the page tables without copying; -1 with errno EINVAL on
- * older kernels (the caller then touches the pages itself). */
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-static inline int edgelm_sys_madvise_populate_read(void *addr, size_t len) {
-  return madvise(addr, len, MADV_POPULATE_READ);
+/* Blocks (512 bytes) this process has read from storage (getrusage
+ * ru_inblock: page faults, readahead and reads that missed the page cache);
+ * -1 when unavailable. One system call, no /proc. */
+static inline long edgelm_sys_input_blocks(void) {
+  struct rusage u;
+  return getrusage(RUSAGE_SELF, &u) == 0 ? u.ru_inblock : -1;
 }
+
 static inline long edgelm_sys_page_size(void) {
   long n = sysconf(_SC_PAGESIZE);
   return n > 0 ? n : 4096;

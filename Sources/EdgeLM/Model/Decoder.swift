@@ -39,30 +39,6 @@ struct DecoderLayer {
   let window: Int
 }
 
-extension DecoderLayer {
-  /// This layer with every weight read where `pager` has it: a streamed
-  /// layer's tensors sit in the pager's window while it computes.
-  func relocated(by pager: LayerPager) -> DecoderLayer {
-    func m(_ w: WeightMatrix) -> WeightMatrix {
-      WeightMatrix(type: w.type, data: pager.relocate(w.data), rows: w.rows, cols: w.cols, rowStride: w.rowStride)
-    }
-    func v(_ w: WeightVector) -> WeightVector {
-      WeightVector(
-        pointer: pager.relocate(UnsafeRawPointer(w.pointer)).assumingMemoryBound(to: Float.self), count: w.count,
-        owner: w.owner)
-    }
-    func o(_ w: WeightVector?) -> WeightVector? {
-      guard let w else { return nil }
-      return v(w)
-    }
-    return DecoderLayer(
-      attentionNorm: v(attentionNorm), wq: m(wq), wk: m(wk), wv: m(wv), wo: m(wo),
-      qBias: o(qBias), kBias: o(kBias), vBias: o(vBias), qNorm: o(qNorm), kNorm: o(kNorm),
-      postAttentionNorm: o(postAttentionNorm), ffnNorm: v(ffnNorm), gate: m(gate), up: m(up), down: m(down),
-      postFeedForwardNorm: o(postFeedForwardNorm), rope: rope, ropeLong: ropeLong, window: window)
-  }
-}
-
 public struct DecoderWeights {
   let embedding: WeightMatrix   // (vocab, dim)
   let layers: [DecoderLayer]
@@ -211,20 +187,20 @@ extension DecoderWeights {
     let ffn = c.feedForwardLength
     let eps = c.rmsEpsilon
 
-    s.pager?.enterEmbedding()  // streams the embedding rows under a RAM cap (Runtime/LayerPager.swift)
+    s.pager?.enterEmbedding()  // under a RAM cap (Runtime/LayerPager.swift)
     for t in 0..<n {
-      embedding.dequantizeRow(Int(tokens[t]), into: x + t * dim)
+      if let pager = s.pager {
+        pager.embeddingRow(embedding, token: Int(tokens[t]), into: x + t * dim)  // read from the file if streamed
+      } else {
+        embedding.dequantizeRow(Int(tokens[t]), into: x + t * dim)
+      }
       if c.embeddingScale != 1 { Activations.scale(x + t * dim, count: dim, by: c.embeddingScale) }
     }
 
-    for (l, stored) in layers.enumerated() {
+    for (l, layer) in layers.enumerated() {
       if s.cancel.isSet { return }
       if !s.skippedLayers.isEmpty && s.skippedLayers[l] { continue }  // a self-speculative draft
-      var layer = stored
-      if let pager = s.pager {
-        pager.enter(layer: l)  // reads layer l into the window if it is streamed
-        layer = stored.relocated(by: pager)
-      }
+      s.pager?.enter(layer: l)  // maps layer l if it is streamed
       Norm.rmsRows(x, weight: layer.attentionNorm.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
       s.multiply(layer.wq, xb, n, q)
       s.multiply(layer.wk, xb, n, k)

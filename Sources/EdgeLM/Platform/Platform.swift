@@ -91,26 +91,40 @@ public final class MappedFile {
     _ = edgelm_sys_madvise_willneed(p, n)
   }
 
-  /// Maps the range's pages now (MADV_POPULATE_READ), waiting for any that
-  /// are not in the page cache yet; on kernels without it, touches one byte
-  /// per page. Afterwards reads of the range do not fault.
-  public func populate(offset: Int, count: Int) {
-    guard let (p, n) = pageSpan(offset: offset, count: count) else { return }
-    if MappedFile.populateUnsupported || edgelm_sys_madvise_populate_read(p, n) != 0 {
-      // EINVAL: kernel before 5.14. (Other errors: the touch below raises
-      // the same fault a plain read would.)
-      MappedFile.populateUnsupported = true
-      var sink: UInt8 = 0
-      var i = 0
-      while i < n {
-        sink &+= UnsafeRawPointer(p).load(fromByteOffset: i, as: UInt8.self)
-        i += MappedFile.pageSize
-      }
-      MappedFile.touchSink = sink
+  /// Maps the range's pages now by reading one byte every `stride` bytes
+  /// (and the last): each read faults in its page and, by the kernel's
+  /// fault-around, the page-cache pages beside it (64 KiB by default),
+  /// waiting for any still being read from storage. Faster here than
+  /// MADV_POPULATE_READ (10.3 vs 7.6-8.7 GB/s, 2 MiB ranges, page cache
+  /// warm) and works on every kernel.
+  public func touch(offset: Int, count: Int, stride: Int) {
+    guard let (p, n) = pageSpan(offset: offset, count: count), n > 0 else { return }
+    let raw = UnsafeRawPointer(p)
+    var sink: UInt8 = 0
+    var i = 0
+    while i < n {
+      sink &+= raw.load(fromByteOffset: i, as: UInt8.self)
+      i += max(stride, MappedFile.pageSize)
     }
+    sink &+= raw.load(fromByteOffset: n - 1, as: UInt8.self)
+    MappedFile.touchSink = sink
   }
-  nonisolated(unsafe) static var populateUnsupported = false
   nonisolated(unsafe) static var touchSink: UInt8 = 0
+
+  /// Gives the range's first and last pages mappings of their own, so that
+  /// a fault inside the range never maps pages outside it. The kernel maps a
+  /// faulting page's whole page-cache folio (up to 2 MiB with large folios,
+  /// even as one huge-page entry), but never beyond the mapping (VMA) the
+  /// fault is in; MADV_DONTDUMP on the two edge pages splits the mapping
+  /// there (its only other effect: core dumps leave those pages out, as
+  /// they leave out file pages by default anyway). What the edge pages'
+  /// own faults map stays within them and a neighbouring edge page.
+  public func isolate(offset: Int, count: Int) {
+    guard let (p, n) = pageSpan(offset: offset, count: count), n > 0 else { return }
+    let page = MappedFile.pageSize
+    _ = edgelm_sys_madvise_dontdump(p, page)
+    if n > page { _ = edgelm_sys_madvise_dontdump(p + (n - page), page) }
+  }
 
   /// Unmaps the range's pages from this process (MADV_DONTNEED): they leave
   /// its RSS but stay in the page cache, and the next read maps them again
@@ -291,6 +305,9 @@ public enum ProcessStats {
   /// /proc/self/io: block I/O for page faults, readahead and read() that
   /// missed the page cache; page-cache hits count nothing), or 0.
   public static func storageReadBytes() -> Int { statusField("read_bytes:", scale: 1, file: "/proc/self/io") }
+  /// The same count in 512-byte blocks from getrusage (one system call, for
+  /// per-token checks), or -1.
+  public static func storageReadBlocks() -> Int { edgelm_sys_input_blocks() }
 
   static func statusField(_ name: String, scale: Int = 1024, file: String = "/proc/self/status") -> Int {
     guard let text = try? FileIO.readAll(path: file) else { return 0 }

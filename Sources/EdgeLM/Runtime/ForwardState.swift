@@ -201,8 +201,8 @@ final class ForwardState {
   }
 
   /// `logits (n, vocab) = input (n, dim) x output^T`, by row chunks when the
-  /// pager streams the output projection (each chunk in the pager's window
-  /// only while it is multiplied).
+  /// pager streams the output projection (each chunk mapped only while it
+  /// is multiplied).
   private func multiplyOutput(_ output: WeightMatrix, _ input: UnsafePointer<Float>, _ n: Int) {
     guard let pager, let last = pager.outputChunks.last, last.rows.upperBound == output.rows else {
       // Rows 0..<scored, into rows of `vocab` logits.
@@ -215,7 +215,7 @@ final class ForwardState {
     for (j, chunk) in pager.outputChunks.enumerated() {
       pager.enterOutput(chunk: j)
       let part = WeightMatrix(
-        type: output.type, data: pager.relocate(output.data + chunk.rows.lowerBound * output.rowStride),
+        type: output.type, data: output.data + chunk.rows.lowerBound * output.rowStride,
         rows: chunk.rows.count, cols: output.cols, rowStride: output.rowStride)
       MatMul.multiply(part, input: input, batch: n, output: logits.pointer + chunk.rows.lowerBound,
                       outputStride: output.rows, scratch: matmul, pool: pool)

@@ -1,33 +1,49 @@
-// Streaming of the weights a MemoryPlan does not keep resident. Resident
-// weights are the read-only mapping of the file; a streamed unit (a layer,
-// or a chunk of the output projection) is read with pread into one window
-// buffer just before its use (the time it takes is the stall waiting for
-// weights), and the forward pass uses the unit's tensors relocated into
-// the window (`relocate`). Copying from the page cache measured faster
-// than mapping the pages and unmapping them again (11.3 vs 9.3 GB/s
-// here: no page-table work, no TLB flush) and leaves the unit in the CPU
-// cache for the computation. The next `prefetchDepth` streamed units are
-// handed to the kernel's readahead (MADV_WILLNEED), which reads them from
-// storage in the background while the CPU computes; no thread of ours is
-// used, so the thread budget holds with `threads: 1`. With more threads the
-// session's own workers split the copy of a unit (one pread copies at about
-// one core's memory bandwidth). Should a read fail,
-// the unit is mapped instead (MADV_POPULATE_READ, released with
-// MADV_DONTNEED after use).
+import CEdgeSys
+
+// Streaming of the weights a MemoryPlan does not keep resident. Every weight
+// is read where the file is mapped. A streamed unit (a layer, or a chunk of
+// the output projection) is mapped just before its use by touching one byte
+// per 64 KiB (each read faults in the page-cache pages around it; the time
+// this takes is the stall waiting for weights, storage reads included) and
+// unmapped again (MADV_DONTNEED) when the pass moves on, so one streamed
+// unit at a time is resident. A fault maps the faulting page's whole
+// page-cache folio (up to 2 MiB), so each streamed range's edge pages are
+// made mappings of their own (`MappedFile.isolate`): no fault maps pages
+// beyond a unit but for one page at each edge.
+//
+// Why map rather than copy: the weights are then not copied at all.
+// Measured here (SmolLM2 at a 50% cap, one thread, warm page cache), a pread
+// copy into a window buffer cost ~0.14 ms per streamed MiB, faulting the
+// pages in ~0.06 ms (0.63x -> 0.7x of uncapped before the prefetch change
+// below). With more threads the session's workers touch parts of a unit at
+// once.
+//
+// Prefetch: the next `prefetchDepth` streamed units are handed to the
+// kernel's readahead (MADV_WILLNEED), which reads them from storage in the
+// background while the CPU computes; no thread of ours is used, so the
+// thread budget holds with `threads: 1`. Only while storage is being read:
+// a pass prefetches when the one before it read from storage (getrusage's
+// input blocks grew) or is the first. With the file in the page cache the
+// hint finds every page there and only costs its walk of the cache (7% of a
+// token's time at a 50% cap); a pass that misses the cache turns it back on.
+//
+// The embedding, when not resident, is read row by row with pread into a
+// one-row buffer: a batch's lookup maps nothing.
 //
 // The hooks a forward pass calls, all from the calling thread between
 // parallel sections (they depend on nothing but the plan's unit order):
-//   enterEmbedding()        before the token embedding lookup
+//   embeddingRow(...)       per token, for its embedding (enterEmbedding() first)
 //   enter(layer: l)         before layer l
 //   enterOutput(chunk: j)   before output rows of chunk j (ForwardState.computeLogits)
 
 /// Counters of a pager, since the session was created.
 public struct PagingStats: Sendable {
-  /// Nanoseconds spent bringing streamed units in (waiting for weights).
+  /// Nanoseconds spent mapping streamed units in (faulting their pages,
+  /// waiting for storage) and unmapping them.
   public var stallNanoseconds: UInt64 = 0
-  /// Bytes of streamed units brought in (read into the window, or mapped).
+  /// Bytes of streamed units mapped in (each time one is used).
   public var mappedBytes: Int = 0
-  /// Streamed units brought in.
+  /// Streamed units mapped in.
   public var unitsMapped: Int = 0
   public init() {}
 }
@@ -35,53 +51,57 @@ public struct PagingStats: Sendable {
 final class LayerPager {
   let file: MappedFile
   let plan: MemoryPlan
-  /// The session's workers, which split the copy of a unit.
+  /// The session's workers, which touch parts of a unit at once.
   private let pool: ThreadPool?
-  /// Per worker: whether its part of the last copy failed. Shape: (threads).
-  private let failed: UnsafeMutablePointer<Bool>
-  /// Units smaller than this are copied by the calling thread alone (the
+  /// Units smaller than this are touched by the calling thread alone (the
   /// hand-off to the workers costs more than it saves).
-  static let parallelCopyBytes = 256 * 1024
+  static let parallelTouchBytes = 256 * 1024
+  /// One read per this many bytes maps a unit: the kernel's fault-around
+  /// window (64 KiB by default); larger page-cache folios are mapped whole by
+  /// their first read. Pages left unmapped fault when the kernels read them.
+  static let touchStride = 64 * 1024
   private(set) var stats = PagingStats()
-  /// Unit index mapped now, `embeddingUnit` after the lookup, or -1.
+  /// Unit index mapped now, or -1.
   private var current = -1
   private var prefetched: [Bool]
+  /// Whether this pass prefetches (see above), and the storage blocks read
+  /// when it began.
+  private var prefetching = true
+  private var readBlocks = -1
   /// Indices of streamed units, in use order.
   private let streamed: [Int]
   /// Where each unit sits in `streamed` (-1 when resident).
   private let streamedPosition: [Int]
-  /// What the embedding lookup may have mapped that is not resident.
-  private let embeddingRelease: [FileRange]
+  /// Per unit: what to unmap after its use: its ranges and the page beside
+  /// each end (an edge page's fault may map its neighbour), within the
+  /// streamed region each lies in. Empty for resident units.
+  private let releaseRanges: [[FileRange]]
   /// Output chunks: (unit index, rows), in order; empty when every chunk is
   /// resident (the output is then multiplied whole).
   let outputChunks: [(unit: Int, rows: Range<Int>)]
-  static let embeddingUnit = -2
-  /// The streamed unit in use, copied from the file. Shape: (largest
-  /// streamed unit's bytes).
-  private let window: AlignedBuffer<UInt8>?
-  /// The current unit's ranges in the window: (file offset, bytes, window
-  /// offset); empty when the current unit is resident or mapped.
-  private var copied: [(offset: Int, count: Int, at: Int)] = []
-  /// Whether the current unit was mapped (a read failed) and must be released.
-  private var mapped = false
+  /// One embedding row read from the file when the embedding is not
+  /// resident. Shape: (embedding row bytes).
+  private let row: AlignedBuffer<UInt8>?
+  /// Whether a failed row read fell back to the mapping: the embedding's
+  /// streamed ranges are then unmapped at the next unit.
+  private var embeddingMapped = false
+  private let embeddingStreamed: [FileRange]
 
   init(file: MappedFile, plan: MemoryPlan, pool: ThreadPool? = nil) {
     self.file = file
     self.plan = plan
     self.pool = pool
-    failed = .allocate(capacity: max(1, pool?.threadCount ?? 1))
-    var largest = 0
-    for u in plan.units where !u.resident { largest = max(largest, u.bytes) }
-    window = largest > 0 ? try? AlignedBuffer<UInt8>.allocate(count: largest) : nil
     prefetched = [Bool](repeating: false, count: plan.units.count)
     var streamed: [Int] = []
     var position = [Int](repeating: -1, count: plan.units.count)
     var chunks: [(unit: Int, rows: Range<Int>)] = []
     var anyChunkStreamed = false
+    var streamedSpans: [(Int, Int)] = []
     for (i, u) in plan.units.enumerated() {
       if !u.resident {
         position[i] = streamed.count
         streamed.append(i)
+        for r in u.ranges { streamedSpans.append((r.offset, r.offset + r.count)) }
       }
       if case .outputChunk(_, let rows) = u.kind {
         chunks.append((i, rows))
@@ -91,27 +111,55 @@ final class LayerPager {
     self.streamed = streamed
     streamedPosition = position
     outputChunks = anyChunkStreamed ? chunks : []
-    if plan.embeddingResident {
-      embeddingRelease = []
-    } else if plan.outputTied {
-      var ranges: [FileRange] = []
-      for u in plan.units where !u.resident {
-        if case .outputChunk = u.kind { ranges += u.ranges }
-      }
-      embeddingRelease = ranges
-    } else {
-      embeddingRelease = plan.embeddingRanges
+    // Tied output: the embedding's streamed part is the streamed chunks.
+    embeddingStreamed = plan.embeddingResident ? []
+      : plan.outputTied ? MemoryPlan.pageRanges(streamedSpans, page: MappedFile.pageSize)
+      : plan.embeddingRanges
+    for i in streamed {
+      for r in plan.units[i].ranges { file.isolate(offset: r.offset, count: r.count) }
     }
+    let regions = MemoryPlan.pageRanges(streamedSpans, page: MappedFile.pageSize)
+    let spill = MappedFile.pageSize
+    releaseRanges = plan.units.map { u in
+      if u.resident { return [] }
+      return u.ranges.map { r in
+        guard let region = regions.first(where: { $0.offset <= r.offset && r.offset + r.count <= $0.offset + $0.count })
+        else { return r }
+        let lo = max(region.offset, r.offset - spill)
+        let hi = min(region.offset + region.count, r.offset + r.count + spill)
+        return FileRange(offset: lo, count: hi - lo)
+      }
+    }
+    row = plan.embeddingResident ? nil : try? AlignedBuffer<UInt8>.allocate(count: max(1, plan.embeddingRowBytes))
   }
-
-  deinit { failed.deallocate() }
 
   // MARK: - Hooks
 
-  /// Before the embedding lookup: unmaps the unit in flight.
+  /// Before the embedding lookup (the start of a forward pass): unmaps the
+  /// unit in flight and decides whether this pass prefetches.
   func enterEmbedding() {
+    let t0 = Clock.nanoseconds()
     releaseCurrent()
-    current = LayerPager.embeddingUnit
+    let blocks = ProcessStats.storageReadBlocks()
+    prefetching = blocks < 0 || blocks != readBlocks
+    readBlocks = blocks
+    stats.stallNanoseconds += Clock.nanoseconds() - t0
+  }
+
+  /// Converts the embedding row of `token` into `dst`: in place when the
+  /// embedding is resident, else read from the file into the row buffer.
+  func embeddingRow(_ embedding: WeightMatrix, token: Int, into dst: UnsafeMutablePointer<Float>) {
+    guard let row, let base = file.base, embedding.rowStride <= row.count else {
+      embedding.dequantizeRow(token, into: dst)
+      return
+    }
+    let offset = embedding.data + token * embedding.rowStride - base
+    if file.read(offset: offset, count: embedding.rowStride, into: row.raw) {
+      QuantKernels.dequantize(embedding.type, UnsafeRawPointer(row.raw), dst, count: embedding.cols)
+    } else {
+      embedding.dequantizeRow(token, into: dst)
+      embeddingMapped = true
+    }
   }
 
   /// Before layer `layer` computes.
@@ -124,6 +172,8 @@ final class LayerPager {
 
   private func enter(unit: Int) {
     guard unit >= 0, unit < plan.units.count, unit != current else { return }
+    let t0 = Clock.nanoseconds()
+    defer { stats.stallNanoseconds += Clock.nanoseconds() - t0 }
     releaseCurrent()
     current = unit
     let position = streamedPosition[unit]
@@ -131,7 +181,7 @@ final class LayerPager {
     // Readahead of the next streamed units (wrapping to the next token's),
     // each once until it is released again.
     var ahead = 1
-    while ahead <= plan.prefetchDepth && ahead < streamed.count {
+    while prefetching && ahead <= plan.prefetchDepth && ahead < streamed.count {
       let next = streamed[(position + ahead) % streamed.count]
       if !prefetched[next] {
         prefetched[next] = true
@@ -139,110 +189,41 @@ final class LayerPager {
       }
       ahead += 1
     }
-    let t0 = Clock.nanoseconds()
-    let ranges = plan.units[unit].ranges
-    if !copy(ranges) {
-      // One thread maps the unit: splitting it across the pool measured no
-      // faster (the page-table work contends) and costs a hand-off.
-      for r in ranges { file.populate(offset: r.offset, count: r.count) }
-      releaseSpill(around: ranges)
-      mapped = true
+    let bytes = plan.units[unit].bytes
+    let parts = bytes >= LayerPager.parallelTouchBytes ? (pool?.threadCount ?? 1) : 1
+    if parts > 1, let pool {
+      pool.parallelFor(parts) { range in
+        for part in range { self.touch(unit: unit, part: part, of: parts) }
+      }
+    } else {
+      touch(unit: unit, part: 0, of: 1)
     }
-    stats.stallNanoseconds += Clock.nanoseconds() - t0
-    stats.mappedBytes += plan.units[unit].bytes
+    stats.mappedBytes += bytes
     stats.unitsMapped += 1
   }
 
-  /// Reads `ranges` back to back into the window, split across the pool's
-  /// workers by bytes when it has several and the unit is large; false
-  /// (nothing copied) when there is no window or a read fails.
-  private func copy(_ ranges: [FileRange]) -> Bool {
-    guard let window else { return false }
+  /// Maps part `part` of `parts` (by bytes, in range order) of unit `unit`.
+  /// Called from several workers at once, each with its own part.
+  private func touch(unit: Int, part: Int, of parts: Int) {
+    let u = plan.units[unit]
+    let lo = u.bytes * part / parts, hi = u.bytes * (part + 1) / parts
     var at = 0
-    for r in ranges {
-      guard at + r.count <= window.count else {
-        copied.removeAll(keepingCapacity: true)
-        return false
-      }
-      copied.append((r.offset, r.count, at))
+    for r in u.ranges {
+      let a = max(lo, at), b = min(hi, at + r.count)
+      if a < b { file.touch(offset: r.offset + (a - at), count: b - a, stride: LayerPager.touchStride) }
       at += r.count
-    }
-    let total = at
-    let parts = total >= LayerPager.parallelCopyBytes ? (pool?.threadCount ?? 1) : 1
-    if parts > 1, let pool {
-      pool.parallelFor(parts) { range in
-        for part in range {
-          self.failed[part] = !self.read(windowBytes: total * part / parts..<total * (part + 1) / parts)
-        }
-      }
-    } else {
-      failed[0] = !read(windowBytes: 0..<total)
-    }
-    for part in 0..<parts where failed[part] {
-      copied.removeAll(keepingCapacity: true)
-      return false
-    }
-    return true
-  }
-
-  /// Reads the bytes of the window at `bytes` (laid out in `copied`) from
-  /// the file. Called from several workers at once, each with its own part.
-  private func read(windowBytes bytes: Range<Int>) -> Bool {
-    guard let window else { return false }
-    for r in copied {
-      let lo = max(bytes.lowerBound, r.at), hi = min(bytes.upperBound, r.at + r.count)
-      if lo >= hi { continue }
-      if !file.read(offset: r.offset + (lo - r.at), count: hi - lo, into: window.raw + lo) { return false }
-    }
-    return true
-  }
-
-  /// Where the forward pass reads `p` (a pointer into the file mapping):
-  /// in the window when the current unit was copied and holds it, else
-  /// `p` itself.
-  @inline(__always)
-  func relocate(_ p: UnsafeRawPointer) -> UnsafeRawPointer {
-    guard !copied.isEmpty, let base = file.base, let window else { return p }
-    let o = p - base
-    for r in copied where o >= r.offset && o < r.offset + r.count {
-      return UnsafeRawPointer(window.raw + (r.at + (o - r.offset)))
-    }
-    return p
-  }
-
-  /// Bytes the kernel's fault-around maps beside a faulting page (its
-  /// `fault_around_bytes`, 64 KiB by default): populating a unit also maps
-  /// up to this much of its neighbours in the file.
-  static let faultAroundBytes = 64 * 1024
-
-  /// Unmaps what populating `ranges` mapped beside them. The neighbour
-  /// before was usually released already this pass and would otherwise
-  /// keep those pages until the next one: over all units that adds up to
-  /// megabytes above the plan.
-  private func releaseSpill(around ranges: [FileRange]) {
-    let spill = LayerPager.faultAroundBytes
-    for (i, r) in ranges.enumerated() {
-      let lowest = i > 0 ? ranges[i - 1].offset + ranges[i - 1].count : 0
-      let before = max(lowest, r.offset - spill)
-      if before < r.offset { file.release(offset: before, count: r.offset - before) }
-      let end = r.offset + r.count
-      let highest = i + 1 < ranges.count ? ranges[i + 1].offset : file.size
-      let after = min(highest, end + spill)
-      if after > end { file.release(offset: end, count: after - end) }
     }
   }
 
   private func releaseCurrent() {
-    if current == LayerPager.embeddingUnit {
-      for r in embeddingRelease { file.release(offset: r.offset, count: r.count) }
-    } else if current >= 0 && !plan.units[current].resident {
-      if mapped {
-        for r in plan.units[current].ranges { file.release(offset: r.offset, count: r.count) }
-      }
+    if current >= 0 && !plan.units[current].resident {
+      for r in releaseRanges[current] { file.release(offset: r.offset, count: r.count) }
       prefetched[current] = false
     }
-    copied.removeAll(keepingCapacity: true)
-    mapped = false
+    if embeddingMapped {
+      for r in embeddingStreamed { file.release(offset: r.offset, count: r.count) }
+      embeddingMapped = false
+    }
     current = -1
   }
 }

@@ -9,14 +9,15 @@
 //   output is tied to the embedding) is read whole for every token's
 //   logits, so it is split by rows into chunks of about one layer's size,
 //   each a unit;
-// - the embedding is touched one row per token: when it is not resident, the
-//   rows a batch touched are unmapped again right after the lookup;
+// - the embedding is read one row per token: when it is not resident, rows
+//   are read from the file into a one-row buffer (nothing of it is mapped);
 // - every other tensor (norms, rope factors) is small and always resident.
 //
 // The RSS accounted: the model's heap after loading (an estimate from its
 // metadata arrays: the tokenizer's vocabulary), the KV cache, the forward
-// pass buffers, the resident units and one streamed unit in flight
-// (prefetching only fills the page cache, which is not RSS). Peak RSS =
+// pass buffers, the resident units and one streamed unit mapped at a time,
+// and a page beside each of its ends (prefetching only fills the page cache,
+// which is not RSS). Peak RSS =
 // that + whatever the host process had before loading (the baseline).
 
 /// A page-aligned byte range of the model file.
@@ -63,8 +64,9 @@ public struct MemoryPlan: Sendable {
   /// Whether the embedding stays mapped. (Tied: when every output chunk is
   /// resident.)
   public internal(set) var embeddingResident: Bool
-  /// Most embedding bytes one batch's lookup maps (batch rows, page-rounded).
-  public let embeddingTouchBytes: Int
+  /// Bytes of one embedding row (the pager's row buffer when the embedding
+  /// is streamed).
+  public let embeddingRowBytes: Int
   /// Other tensors (norms...), page-rounded; always resident.
   public let otherWeightBytes: Int
   /// Heap the loaded model holds (estimate from its metadata).
@@ -88,14 +90,17 @@ public struct MemoryPlan: Sendable {
   var untiedEmbeddingResidentBytes: Int {
     outputTied || !embeddingResident ? 0 : embeddingRanges.reduce(0) { $0 + $1.count }
   }
-  /// Streaming memory: the pager's window (the largest streamed unit, read
-  /// into it) plus, when the embedding is not resident, one batch's
-  /// embedding rows, mapped during the lookup while the window stays.
+  /// Streaming memory: the largest streamed unit, mapped while it computes,
+  /// with the pages beside its ranges that faults may map too.
   public var windowBytes: Int {
     var w = 0
-    for u in units where !u.resident { w = max(w, u.bytes) }
-    if !embeddingResident { w += embeddingTouchBytes }
+    for u in units where !u.resident { w = max(w, MemoryPlan.mappedBytes(u)) }
     return w
+  }
+  /// Most bytes mapping `unit` can add to the RSS: its ranges and a page
+  /// beside each end (LayerPager isolates the edge pages; `MappedFile.isolate`).
+  static func mappedBytes(_ unit: WeightUnit) -> Int {
+    unit.bytes + unit.ranges.count * 2 * MappedFile.pageSize
   }
   /// Everything but weights: model heap, KV cache, buffers, small tensors.
   public var fixedBytes: Int { modelHeapBytes + kvCacheBytes + bufferBytes + otherWeightBytes + runtimeBytes }
@@ -108,8 +113,8 @@ public struct MemoryPlan: Sendable {
   /// The smallest cap a plan with these buffers fits: fixed bytes and one
   /// streamed unit.
   public var minimumCap: Int {
-    var w = embeddingTouchBytes
-    for u in units { w = max(w, u.bytes) }
+    var w = 0
+    for u in units { w = max(w, MemoryPlan.mappedBytes(u)) }
     return fixedBytes + w
   }
 
@@ -183,14 +188,11 @@ public struct MemoryPlan: Sendable {
       chunk += 1
     }
     let embeddingRanges = pageRanges([span(embedding)], page: page)
-    let embeddingBytes = embeddingRanges.reduce(0) { $0 + $1.count }
-    let rowPages = (embedding.rowBytes + page - 1) / page + 1
-    let touch = min(embeddingBytes, maxBatch * rowPages * page)
     return MemoryPlan(
       cap: config.ramLimit, mode: config.paging, prefetchDepth: config.prefetchDepth, maxBatch: maxBatch,
       units: units, layerCount: layerSpans.count, outputTensor: output.name,
       outputTied: untiedOutput == nil, embeddingRanges: embeddingRanges, embeddingResident: true,
-      embeddingTouchBytes: touch,
+      embeddingRowBytes: embedding.rowBytes,
       otherWeightBytes: pageRanges(otherSpans, page: page).reduce(0) { $0 + $1.count },
       modelHeapBytes: modelHeapEstimate(gguf), kvCacheBytes: kvCacheBytes, bufferBytes: bufferBytes,
       headerBytes: (gguf.dataOffset + page - 1) / page * page,
@@ -308,7 +310,7 @@ public struct MemoryPlan: Sendable {
     }
     out += "  layers: \(units.count - chunks), resident \(MemoryPlan.ranges(residentLayers)), streamed \(MemoryPlan.ranges(streamedLayers))\n"
     out += "  output (\(outputTensor)\(outputTied ? ", tied to the embedding" : "")): \(chunks) chunks, \(residentChunks) resident\n"
-    out += "  embedding: " + (embeddingResident ? "resident" : "rows mapped per batch (at most \(MemoryPlan.mib(embeddingTouchBytes))) and released") + "\n"
+    out += "  embedding: " + (embeddingResident ? "resident" : "streamed (each token's row read from the file)") + "\n"
     out += "  resident weights \(MemoryPlan.mib(residentUnitBytes + untiedEmbeddingResidentBytes)), streamed per token \(MemoryPlan.mib(streamedUnitBytes)), window \(MemoryPlan.mib(windowBytes))\n"
     let smallest = smallestCap > 0 ? smallestCap : minimumCap
     out += "  planned peak \(MemoryPlan.mib(plannedPeakBytes)) above the process baseline; minimum cap \(MemoryPlan.mib(minimumCap)) at batch \(maxBatch), \(MemoryPlan.mib(smallest)) (\(smallest) bytes) at batch 1\n"
