@@ -13,10 +13,12 @@ import CEdgeSys
 //
 // Why map rather than copy: the weights are then not copied at all.
 // Measured here (SmolLM2 at a 50% cap, one thread, warm page cache), a pread
-// copy into a window buffer cost ~0.14 ms per streamed MiB, faulting the
-// pages in ~0.06 ms (0.63x -> 0.7x of uncapped before the prefetch change
-// below). With more threads the session's workers touch parts of a unit at
-// once.
+// copy into a window buffer cost ~0.14 ms per streamed MiB, mapping and
+// unmapping the pages 0.07-0.09 ms (the kernel's per-page work: page-table
+// entries, reverse map, TLB), which took decode from 0.51-0.63x to
+// 0.62-0.76x of uncapped. With more threads the session's workers touch
+// parts of a unit at once (faster than one thread: 4.4 vs 6.0 ms per token
+// at two threads, though the faults contend on the page-table locks).
 //
 // Prefetch: the next `prefetchDepth` streamed units are handed to the
 // kernel's readahead (MADV_WILLNEED), which reads them from storage in the
