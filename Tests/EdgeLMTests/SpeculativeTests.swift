@@ -339,6 +339,61 @@ import Testing
     #expect(NGramDrafter.continuation(of: [4, 4, 4], minimum: 2, maximum: 2) == 2)
   }
 
+  /// The cost model works from whatever lengths were measured: a run whose
+  /// drafts all had 4 tokens (so no pass over 1 or 2 positions was ever
+  /// timed) still estimates every length, and tries longer drafts when
+  /// passes are cheap and drafts are accepted (it once stayed at 4 forever).
+  @Test func costModelEstimatesUnmeasuredLengths() {
+    let s = Speculator(mode: .ngram, drafter: NGramDrafter(minimum: 2, maximum: 4), maxDraft: 8, minDraftProbability: 0)
+    #expect(s.passCost(1) == 0 && s.draftCost(1) == 0)
+    #expect(s.bestLength.length == 4, "nothing measured: 4")
+    s.passNanoseconds[5] = 20e6   // a memory-bound target: 5 positions ~ 1.2 x one
+    s.draftNanoseconds[4] = 8e6   // a cheap draft: 2 ms per token
+    s.acceptance = 0.98
+    #expect(abs(s.passCost(1) - 20e6 / 1.2) < 1)
+    #expect(abs(s.passCost(7) - 20e6 * 1.1) < 1)
+    #expect(abs(s.draftCost(2) - 4e6) < 1)
+    #expect(abs(s.draftCost(6) - 8e6 * 1.35) < 1)
+    let best = s.bestLength
+    #expect(best.length > 4 && best.rate > 0, "\(best)")
+    // Linear between two measured lengths.
+    s.passNanoseconds[3] = 18e6
+    #expect(abs(s.passCost(4) - 19e6) < 1)
+    // One more token costs (8 + 20 - plain) / 4 ms, plain = 18 / 1.1 ms
+    // (from the pass over 3); it saves a plain step at acceptance 0.98 only
+    // if every token before it is accepted.
+    let bar = s.extensionBar(length: 4)
+    let plain = 18e6 / 1.1
+    let expected = (8e6 + 20e6 - plain) / 4 / (plain * 0.98)
+    #expect(abs(Double(bar) - expected) < 1e-5, "\(bar)")
+    s.fallsBackToPlain = false
+    #expect(s.extensionBar(length: 4) == 0, "costs do not steer drafting")
+    s.fallsBackToPlain = true
+    // Plain decoding judged faster (drafts cost 100 ms per token): no draft.
+    s.draftNanoseconds[4] = 400e6
+    #expect(s.nextLength() == 0)
+  }
+
+  /// A draft goes on while every token's calibrated acceptance is at least
+  /// min_draft_probability and the chance that all are accepted stays at
+  /// or above the cost bar.
+  @Test func draftStopsWhereThePrefixIsUnlikelyToBeAccepted() {
+    var draft = Draft()
+    draft.calibration = AcceptanceCalibration(minimum: 0.3)
+    draft.extensionBar = 0.5
+    // Uncalibrated bins: acceptance = the bin's middle (0.95, 0.85, 0.65).
+    var go = [Bool]()
+    for p: Float in [0.99, 0.8, 0.6, 0.8] { go.append(draft.worthExtending(after: p)) }
+    // 0.95, x 0.85 = 0.81, x 0.65 = 0.53, x 0.85 = 0.45 < 0.5
+    #expect(go == [true, true, true, false], "\(go), \(draft.prefixAcceptance)")
+    // The per-token floor: a token calibrated at 0.25 < 0.3 ends the draft.
+    draft.removeAll()
+    draft.extensionBar = 0
+    #expect(draft.prefixAcceptance == 1)
+    let low = draft.worthExtending(after: 0.2)
+    #expect(!low)
+  }
+
   @Test func residualIsTheNormalisedPositivePart() {
     var p = TokenDistribution()
     p.ids = [1, 2, 3]; p.weights = [5, 3, 2]; p.total = 10

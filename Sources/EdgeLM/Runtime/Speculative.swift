@@ -17,6 +17,11 @@ public struct Draft {
   /// How often tokens of a given draft probability were accepted so far:
   /// drafters stop where the next one is unlikely to be.
   var calibration = AcceptanceCalibration(minimum: 0.5)
+  /// The calibrated chance that every token drafted so far is accepted.
+  var prefixAcceptance: Float = 1
+  /// Drafting goes on while `prefixAcceptance` stays at or above this
+  /// (`Speculator.extensionBar`, set each step; 0: no bar).
+  var extensionBar: Float = 0
   /// Tokens the drafter evaluated to catch up with the target before its
   /// first drafting step, besides the pending one (a draft model that sat
   /// out plain-decoding steps): that time is not the cost of drafting.
@@ -31,6 +36,7 @@ public struct Draft {
     distributions.removeAll(keepingCapacity: true)
     probabilities.removeAll(keepingCapacity: true)
     catchUp = 0
+    prefixAcceptance = 1
   }
 
   mutating func append(_ token: Int32, _ distribution: TokenDistribution, probability: Float = 1) {
@@ -39,10 +45,14 @@ public struct Draft {
     probabilities.append(probability)
   }
 
-  /// Whether a token the draft gave `probability` is likely enough to be
-  /// accepted to draft past it.
-  func worthExtending(after probability: Float) -> Bool {
-    calibration.acceptance(probability) >= calibration.minimum
+  /// Whether to draft past a token the draft gave `probability`: its
+  /// calibrated acceptance is at least `min_draft_probability`, and the
+  /// chance that it and every token before it are accepted stays at or
+  /// above `extensionBar`. Called once per drafted token, in order.
+  mutating func worthExtending(after probability: Float) -> Bool {
+    let a = calibration.acceptance(probability)
+    prefixAcceptance *= a
+    return a >= calibration.minimum && prefixAcceptance >= extensionBar
   }
 }
 
@@ -148,25 +158,46 @@ public final class Speculator {
   }
 
   /// The estimated cost of a target pass over `b` positions: measured, or
-  /// (optimistically, so that longer drafts get tried) the largest measured
-  /// smaller pass plus 5% per extra position.
+  /// from the nearest measured passes: linear between two; past the
+  /// largest, 5% more per extra position (optimistic, so that longer drafts
+  /// get tried and measured); below the smallest, 5% less per position.
+  /// 0 while nothing is measured.
   func passCost(_ b: Int) -> Double {
-    if passNanoseconds[b] > 0 { return passNanoseconds[b] }
-    var known = b - 1
-    while known >= 1 && passNanoseconds[known] == 0 { known -= 1 }
-    guard known >= 1 else { return 0 }
-    return passNanoseconds[known] * (1 + 0.05 * Double(b - known))
+    Speculator.estimate(passNanoseconds, at: b, above: { known, extra in known * (1 + 0.05 * Double(extra)) },
+                        below: { known, from in known / (1 + 0.05 * Double(from - b)) })
   }
 
-  /// The estimated cost of drafting `k` tokens: measured, or the largest
-  /// measured shorter draft plus, per extra token, 70% of its mean cost
-  /// per token (optimistic again: later steps skip the catching up).
+  /// The estimated cost of drafting `k` tokens: measured, or linear between
+  /// two measured lengths; past the largest, 70% of its mean cost per token
+  /// for each extra token (optimistic again: later steps skip the catching
+  /// up); below the smallest, in proportion to the length. 0 while nothing
+  /// is measured.
   func draftCost(_ k: Int) -> Double {
-    if draftNanoseconds[k] > 0 { return draftNanoseconds[k] }
-    var known = k - 1
-    while known >= 1 && draftNanoseconds[known] == 0 { known -= 1 }
-    guard known >= 1 else { return 0 }
-    return draftNanoseconds[known] * (1 + 0.7 * Double(k - known) / Double(known))
+    Speculator.estimate(draftNanoseconds, at: k, above: { known, extra in
+      let from = k - extra
+      return known * (1 + 0.7 * Double(extra) / Double(from))
+    }, below: { known, from in known * Double(k) / Double(from) })
+  }
+
+  /// `measured[i]` if nonzero, else an estimate from the nearest nonzero
+  /// entries (indices >= 1): linear between a smaller and a larger one;
+  /// `above(value, i - largest smaller index)` past the largest;
+  /// `below(value, smallest larger index)` before the smallest.
+  static func estimate(
+    _ measured: [Double], at i: Int, above: (Double, Int) -> Double, below: (Double, Int) -> Double
+  ) -> Double {
+    if measured[i] > 0 { return measured[i] }
+    var lo = i - 1
+    while lo >= 1 && measured[lo] == 0 { lo -= 1 }
+    var hi = i + 1
+    while hi < measured.count && measured[hi] == 0 { hi += 1 }
+    switch (lo >= 1, hi < measured.count) {
+    case (true, true):
+      return measured[lo] + (measured[hi] - measured[lo]) * Double(i - lo) / Double(hi - lo)
+    case (true, false): return above(measured[lo], i - lo)
+    case (false, true): return below(measured[hi], hi)
+    case (false, false): return 0
+    }
   }
 
   /// Steps decoded without a draft since the last one.
@@ -190,8 +221,7 @@ public final class Speculator {
   /// `probeInterval` steps keeps acceptance measured).
   func nextLength() -> Int {
     let k = bestLength
-    var plain = passCost(1)
-    if plain == 0 { plain = passCost(2) / 1.05 }
+    let plain = passCost(1)
     guard fallsBackToPlain && k.rate > 0 && plain > 0 && k.rate < 1 / plain else {
       stepsWithoutDraft = 0
       probeInterval = 16
@@ -209,9 +239,29 @@ public final class Speculator {
     return 0
   }
 
+  /// How sure the draft must be of its tokens so far to draft one more,
+  /// for drafts of about `k` tokens: one more token costs a drafting step
+  /// and one more position of the target's pass (measured means), and
+  /// saves a plain step only if it and every token before it are accepted
+  /// (the next one at the running acceptance rate). So drafting goes on
+  /// while P(all drafted so far accepted) >= cost per extra token /
+  /// (plain step x acceptance): measured here about 0.5 for an F32 target
+  /// with a Q4_1 draft of the same weights and 0.75 for F16 (drafting
+  /// costs about as much per token, a plain F16 step half as much). 0
+  /// while nothing is measured, or when costs must not steer drafting
+  /// (`fallsBackToPlain`).
+  func extensionBar(length k: Int) -> Float {
+    let plain = passCost(1)
+    guard fallsBackToPlain, k >= 1, plain > 0, acceptance > 0 else { return 0 }
+    let perToken = (draftCost(k) + passCost(k + 1) - plain) / Double(k)
+    guard perToken > 0 else { return 0 }
+    return Float(perToken / (plain * acceptance))
+  }
+
   /// The best draft length of 1...maxDraft and its expected tokens per ns.
   var bestLength: (length: Int, rate: Double) {
-    guard passCost(1) > 0 || passCost(2) > 0 else { return (min(4, maxDraft), 0) }
+    // Until a pass is measured: 4, or what the first passes allow.
+    guard passCost(1) > 0 else { return (min(4, maxDraft), 0) }
     var best = 1
     var bestRate = 0.0
     var yield = 1.0, term = 1.0

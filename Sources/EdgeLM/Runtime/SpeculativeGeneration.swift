@@ -62,6 +62,7 @@ extension Session {
       let limit = min(speculator.nextLength(), maxTokens - produced, contextLength - position - 1, state.maxBatch - 1)
       draft.removeAll()
       draft.calibration = speculator.calibration
+      draft.extensionBar = speculator.extensionBar(length: limit)
       let draftStart = Clock.nanoseconds()
       if limit >= 1 {
         try speculator.drafter.propose(target: self, pending: pending, limit: limit, into: &draft)
