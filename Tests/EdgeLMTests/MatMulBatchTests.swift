@@ -125,4 +125,52 @@ import Testing
       }
     }
   }
+
+  /// MatMul.multiplyOneRow (a layer's q/k/v or gate/up in one parallel
+  /// pass) writes, matrix by matrix, what MatMul.multiply writes for one
+  /// input row; with 1 and 3 threads (ranges that straddle matrices).
+  @Test(arguments: types)
+  func fusedOneRowProductsMatchSeparateOnes(_ type: GGMLType) throws {
+    var rng = SeededRandom(73)
+    let cols = Self.columnCounts(type)[0]
+    let rowCounts = [23, 7, 9]
+    let rowBytes = type.rowBytes(cols)!
+    let blobs = rowCounts.map { Self.weights(type, rows: $0, cols: cols, &rng) }
+    let input = (0..<cols).map { _ in rng.gaussian(1) }
+    let scratch = try MatMulScratch(maxCols: cols, maxBatch: 1)
+    for threads in [1, 3] {
+      let pool = try ThreadPool(threadCount: threads)
+      for count in [2, 3] {
+        var fused = rowCounts.map { [Float](repeating: .nan, count: $0) }
+        var separate = fused
+        blobs[0].withUnsafeBytes { w0 in
+          blobs[1].withUnsafeBytes { w1 in
+            blobs[2].withUnsafeBytes { w2 in
+              let m = [w0, w1, w2].enumerated().map { i, w in
+                WeightMatrix(type: type, data: w.baseAddress!, rows: rowCounts[i], cols: cols, rowStride: rowBytes)
+              }
+              #expect(MatMul.sharesInput(m[0], m[1], count == 3 ? m[2] : nil))
+              let outs = (0..<3).map { UnsafeMutablePointer<Float>.allocate(capacity: rowCounts[$0]) }
+              defer { outs.forEach { $0.deallocate() } }
+              input.withUnsafeBufferPointer { i in
+                MatMul.multiplyOneRow(
+                  m[0], outs[0], m[1], outs[1], count == 3 ? m[2] : nil, count == 3 ? outs[2] : nil,
+                  input: i.baseAddress!, scratch: scratch, pool: pool)
+                for j in 0..<count { fused[j] = Array(UnsafeBufferPointer(start: outs[j], count: rowCounts[j])) }
+                for j in 0..<count {
+                  MatMul.multiply(m[j], input: i.baseAddress!, batch: 1, output: outs[j], outputStride: rowCounts[j],
+                                  scratch: scratch, pool: pool)
+                  separate[j] = Array(UnsafeBufferPointer(start: outs[j], count: rowCounts[j]))
+                }
+              }
+            }
+          }
+        }
+        for j in 0..<count {
+          #expect(bitsEqual(fused[j], separate[j]), "\(type.name) threads \(threads) matrix \(j) of \(count)")
+          #expect(!fused[j].contains { $0.isNaN })
+        }
+      }
+    }
+  }
 }

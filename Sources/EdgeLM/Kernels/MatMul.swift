@@ -65,6 +65,60 @@ public enum MatMul {
   /// tokens a parallel pass costs more in synchronisation than it saves).
   static let serialPrepareElements = 4 * 1024
 
+  /// One input row in the dot format of `type`'s kernels: the input itself
+  /// for f32 activations, else quantized into `scratch.converted`.
+  @inline(__always)
+  static func convertOneRow(
+    _ type: GGMLType, _ input: UnsafePointer<Float>, cols: Int, scratch: MatMulScratch
+  ) -> UnsafeRawPointer {
+    let actType = QuantKernels.activationType(for: type)
+    guard actType != .f32 else { return UnsafeRawPointer(input) }
+    QuantKernels.quantize(actType, input, scratch.converted.raw, count: cols)
+    return UnsafeRawPointer(scratch.converted.raw)
+  }
+
+  /// Whether `multiplyOneRow` can take `a` with `b` (and `c`): one type and
+  /// one width.
+  public static func sharesInput(_ a: WeightMatrix, _ b: WeightMatrix, _ c: WeightMatrix? = nil) -> Bool {
+    a.type == b.type && a.cols == b.cols && (c.map { $0.type == a.type && $0.cols == a.cols } ?? true)
+  }
+
+  /// One input row times two or three matrices of one type and width (a
+  /// layer's q/k/v or gate/up projections, `sharesInput`): the input is
+  /// converted once and one parallel pass covers the rows of all of them,
+  /// so the threads meet once instead of once per matrix. Each output is
+  /// what `multiply` with batch 1 writes for its matrix.
+  /// - Parameters:
+  ///   - input: (a.cols) floats.
+  ///   - outA, outB, outC: (a.rows), (b.rows), (c.rows) floats; `c` and
+  ///     `outC` nil for two matrices.
+  public static func multiplyOneRow(
+    _ a: WeightMatrix, _ outA: UnsafeMutablePointer<Float>,
+    _ b: WeightMatrix, _ outB: UnsafeMutablePointer<Float>,
+    _ c: WeightMatrix?, _ outC: UnsafeMutablePointer<Float>?,
+    input: UnsafePointer<Float>, scratch: MatMulScratch, pool: ThreadPool
+  ) {
+    let type = a.type
+    let cols = a.cols
+    let act = convertOneRow(type, input, cols: cols, scratch: scratch)
+    let startB = a.rows, startC = a.rows + b.rows
+    let total = startC + (c?.rows ?? 0)
+    pool.parallelFor(total) { range in
+      /// The rows of `w` (its first at `start` in 0..<total) within `range`.
+      @inline(__always)
+      func part(_ w: WeightMatrix, _ out: UnsafeMutablePointer<Float>, _ start: Int) {
+        let lo = Swift.max(range.lowerBound - start, 0), hi = Swift.min(range.upperBound - start, w.rows)
+        guard lo < hi else { return }
+        QuantKernels.dotRows(
+          type, weights: w.data + lo * w.rowStride, rowStride: w.rowStride, rows: hi - lo,
+          activation: act, cols: cols, out: out + lo)
+      }
+      part(a, outA, 0)
+      part(b, outB, startB)
+      if let c, let outC { part(c, outC, startC) }
+    }
+  }
+
   /// `output[t, r] = dot(weight row r, input[t, :])` for t in 0..<batch.
   /// - Parameters:
   ///   - input: (batch, weight.cols) floats, row-major.
@@ -80,13 +134,7 @@ public enum MatMul {
     let actRowBytes = actType.rowBytes(cols)!
     let rows = weight.rows
     if batch == 1 {
-      let act: UnsafeRawPointer
-      if actType == .f32 {
-        act = UnsafeRawPointer(input)
-      } else {
-        QuantKernels.quantize(actType, input, scratch.converted.raw, count: cols)
-        act = UnsafeRawPointer(scratch.converted.raw)
-      }
+      let act = convertOneRow(type, input, cols: cols, scratch: scratch)
       pool.parallelFor(rows) { range in
         QuantKernels.dotRows(
           type, weights: weight.data + range.lowerBound * weight.rowStride,

@@ -202,9 +202,7 @@ extension DecoderWeights {
       if !s.skippedLayers.isEmpty && s.skippedLayers[l] { continue }  // a self-speculative draft
       s.pager?.enter(layer: l)  // maps layer l if it is streamed
       Norm.rmsRows(x, weight: layer.attentionNorm.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
-      s.multiply(layer.wq, xb, n, q)
-      s.multiply(layer.wk, xb, n, k)
-      s.multiply(layer.wv, xb, n, v)
+      s.multiply(layer.wq, q, layer.wk, k, layer.wv, v, input: xb, n)
       if let b = layer.qBias { Self.addBias(q, b, rows: n) }
       if let b = layer.kBias { Self.addBias(k, b, rows: n) }
       if let b = layer.vBias { Self.addBias(v, b, rows: n) }
@@ -225,8 +223,7 @@ extension DecoderWeights {
       Activations.add(x, xb, count: n * dim)
 
       Norm.rmsRows(x, weight: layer.ffnNorm.pointer, rows: n, count: dim, stride: dim, eps: eps, out: xb)
-      s.multiply(layer.gate, xb, n, hb)
-      s.multiply(layer.up, xb, n, hb2)
+      s.multiply(layer.gate, hb, layer.up, hb2, input: xb, n)
       switch c.feedForward {
       case .swiglu:
         pool.parallelFor(n) { range in

@@ -107,6 +107,23 @@ final class ForwardState {
     MatMul.multiply(w, input: input, batch: n, output: out, outputStride: w.rows, scratch: matmul, pool: pool)
   }
 
+  /// `multiply` of one input by two or three matrices (a layer's q/k/v or
+  /// gate/up): for a single token of matrices of one type and width, one
+  /// parallel pass over all their rows (`MatMul.multiplyOneRow`).
+  func multiply(
+    _ a: WeightMatrix, _ outA: UnsafeMutablePointer<Float>, _ b: WeightMatrix, _ outB: UnsafeMutablePointer<Float>,
+    _ c: WeightMatrix? = nil, _ outC: UnsafeMutablePointer<Float>? = nil,
+    input: UnsafePointer<Float>, _ n: Int
+  ) {
+    if n == 1 && MatMul.sharesInput(a, b, c) {
+      MatMul.multiplyOneRow(a, outA, b, outB, c, outC, input: input, scratch: matmul, pool: pool)
+      return
+    }
+    multiply(a, input, n, outA)
+    multiply(b, input, n, outB)
+    if let c, let outC { multiply(c, input, n, outC) }
+  }
+
   /// Rotates the batch's queries and keys and stores keys and values into
   /// the cache at positions start..<start+n.
   func ropeAndStore(
