@@ -57,6 +57,17 @@ static inline int edgelm_sys_format_double(char *buf, size_t size, double value,
 static inline int edgelm_sys_madvise_willneed(void *addr, size_t len) { return madvise(addr, len, MADV_WILLNEED); }
 static inline int edgelm_sys_madvise_dontneed(void *addr, size_t len) { return madvise(addr, len, MADV_DONTNEED); }
 static inline int edgelm_sys_fadvise_dontneed(int fd) { return posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
+/* MADV_HUGEPAGE on the model mapping: page-cache reads on a fault take
+ * whole 2 MiB folios, which the kernel then maps with one PMD entry (see
+ * MappedFile.open). A no-op where the kernel lacks it. */
+static inline int edgelm_sys_madvise_hugepage(void *addr, size_t len) {
+#ifdef MADV_HUGEPAGE
+  return madvise(addr, len, MADV_HUGEPAGE);
+#else
+  (void)addr; (void)len;
+  return 0;
+#endif
+}
 /* Layer paging: MADV_DONTDUMP on a streamed range's edge pages gives them
  * mappings of their own (see MappedFile.isolate). */
 static inline int edgelm_sys_madvise_dontdump(void *addr, size_t len) { return madvise(addr, len, MADV_DONTDUMP); }

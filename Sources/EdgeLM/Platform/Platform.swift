@@ -54,6 +54,7 @@ public final class MappedFile {
         close(fd)
         throw EdgeLMError(.io, message)
       }
+      _ = edgelm_sys_madvise_hugepage(p, size)
       base = UnsafeRawPointer(p!)
     }
     return MappedFile(path: path, base: base, size: size, fd: fd)
