@@ -126,8 +126,8 @@ def main():
     def check(kind, case, damage, args):
         nonlocal failures
         verdict, code, tail = run(binary, args, a.timeout)
-        counts.setdefault(kind, {}).setdefault("ok" if code == 0 else "refused", 0)
-        counts[kind]["ok" if code == 0 else "refused"] += 1
+        tally = counts.setdefault(kind, {"ok": 0, "refused": 0})
+        tally["ok" if code == 0 else "refused"] += 1
         if verdict:
             failures += 1
             print(f"FAIL: {kind} case {case} (seed {a.seed}): {verdict}; damage {damage}; "
@@ -139,7 +139,7 @@ def main():
         config = os.path.join(tmp, "config.json")
         with open(config, "wb") as f:
             f.write(CONFIG)
-        verdict, code, tail = run(binary, ["run", "-m", a.model, "--config", config, "-p", "Hello", "-n", "2"], a.timeout)
+        _, code, tail = run(binary, ["run", "-m", a.model, "--config", config, "-p", "Hello", "-n", "2"], a.timeout)
         if code != 0:
             print(f"FAIL: the undamaged model and config do not run (exit {code}): {tail.decode(errors='replace')}")
             return 1
@@ -180,8 +180,7 @@ def main():
                     chunk = src.read(min(left, 8 << 20))
                     dst.write(chunk)
                     left -= len(chunk)
-            verdict_args = ["run", "-m", truncated] + prompt
-            check("truncate", case, f"cut at {cut} of {size}", verdict_args)
+            check("truncate", case, f"cut at {cut} of {size}", ["run", "-m", truncated] + prompt)
 
         for case in range(a.n):
             text = bytearray(CONFIG)
@@ -201,7 +200,7 @@ def main():
                 f.write(text)
             check("config", case, edits, ["run", "-m", a.model, "--config", config, "-p", "Hello there", "-n", "2"])
 
-    summary = ", ".join(f"{k}: {v.get('ok', 0)} ran, {v.get('refused', 0)} refused" for k, v in counts.items())
+    summary = ", ".join(f"{k}: {v['ok']} ran, {v['refused']} refused" for k, v in counts.items())
     print(f"mutations: {summary}; {failures} failed")
     return 1 if failures else 0
 

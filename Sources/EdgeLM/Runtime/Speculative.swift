@@ -163,8 +163,8 @@ public final class Speculator {
   /// get tried and measured); below the smallest, 5% less per position.
   /// 0 while nothing is measured.
   func passCost(_ b: Int) -> Double {
-    Speculator.estimate(passNanoseconds, at: b, above: { known, extra in known * (1 + 0.05 * Double(extra)) },
-                        below: { known, from in known / (1 + 0.05 * Double(from - b)) })
+    Speculator.estimate(passNanoseconds, at: b, above: { value, lo in value * (1 + 0.05 * Double(b - lo)) },
+                        below: { value, hi in value / (1 + 0.05 * Double(hi - b)) })
   }
 
   /// The estimated cost of drafting `k` tokens: measured, or linear between
@@ -173,16 +173,14 @@ public final class Speculator {
   /// up); below the smallest, in proportion to the length. 0 while nothing
   /// is measured.
   func draftCost(_ k: Int) -> Double {
-    Speculator.estimate(draftNanoseconds, at: k, above: { known, extra in
-      let from = k - extra
-      return known * (1 + 0.7 * Double(extra) / Double(from))
-    }, below: { known, from in known * Double(k) / Double(from) })
+    Speculator.estimate(draftNanoseconds, at: k, above: { value, lo in value * (1 + 0.7 * Double(k - lo) / Double(lo)) },
+                        below: { value, hi in value * Double(k) / Double(hi) })
   }
 
   /// `measured[i]` if nonzero, else an estimate from the nearest nonzero
   /// entries (indices >= 1): linear between a smaller and a larger one;
-  /// `above(value, i - largest smaller index)` past the largest;
-  /// `below(value, smallest larger index)` before the smallest.
+  /// `above(measured[lo], lo)` past the largest (lo < i);
+  /// `below(measured[hi], hi)` before the smallest (hi > i).
   static func estimate(
     _ measured: [Double], at i: Int, above: (Double, Int) -> Double, below: (Double, Int) -> Double
   ) -> Double {
@@ -194,7 +192,7 @@ public final class Speculator {
     switch (lo >= 1, hi < measured.count) {
     case (true, true):
       return measured[lo] + (measured[hi] - measured[lo]) * Double(i - lo) / Double(hi - lo)
-    case (true, false): return above(measured[lo], i - lo)
+    case (true, false): return above(measured[lo], lo)
     case (false, true): return below(measured[hi], hi)
     case (false, false): return 0
     }
