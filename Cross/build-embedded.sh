@@ -18,10 +18,13 @@ case "$target" in
   host)
     triple=x86_64-unknown-linux-gnu
     cc=${CC:-gcc}
-    tflags=(-target "$triple" -target-cpu "${EDGELM_TARGET_CPU:-native}")
-    # The AVX2 kernels (Quant/DotInt8.swift) when this CPU is the target
-    # and has AVX2.
-    if [ "${EDGELM_TARGET_CPU:-native}" = native ] && grep -qw avx2 /proc/cpuinfo; then
+    # EDGELM_TARGET_CPU: an LLVM CPU name (haswell, znver3, ...); this
+    # machine's CPU by default, as llama.cpp's GGML_NATIVE.
+    cpu=${EDGELM_TARGET_CPU:-native}
+    tflags=(-target "$triple" -target-cpu "$cpu")
+    # The AVX2 kernels (Quant/DotInt8.swift) when the target CPU has AVX2,
+    # as the toolchain's clang sees it for the same CPU name.
+    if "$swift_bin/clang" -march="$cpu" -dM -E - </dev/null | grep -q '__AVX2__'; then
       tflags+=(-D EDGELM_AVX2)
     fi
     ldpath=()
