@@ -5,7 +5,8 @@ import Testing
 // The batched matrix product (`MatMul.multiply` with batch > 1) runs the
 // weight types with a multi-activation kernel (floats, q8_0, the pair types,
 // q4_K/q5_K/q6_K) through it: each weight row is read and decoded once and
-// applied to 2 or 4 prepared activations. Tolerance: none. Every kernel keeps
+// applied to 2 to 12 prepared activations (4 or 8 for the
+// quantized types). Tolerance: none. Every kernel keeps
 // the single-activation kernel's summation order (integer sums are exact;
 // the float accumulators, chains and reductions are the same, see
 // DotFloat.swift and the kernels' doc comments), so results must be
@@ -15,7 +16,7 @@ import Testing
 
 @Suite struct MatMulBatchTests {
   static let types: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
-  static let batches = Array(1...9) + [17]
+  static let batches = Array(1...13) + [17, 30]
 
   /// Column counts: for the float types, tails of an 8-lane group and of
   /// single elements; for the pair types an even and an odd number of blocks.

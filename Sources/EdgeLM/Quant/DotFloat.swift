@@ -4,13 +4,13 @@
 // once per dotRows call.
 //
 // Summation order, shared by the one- and the multi-activation kernels so
-// that a batch gives bit for bit what one activation at a time gives:
-// elements in groups of 8 lanes; group g goes to chain g % 2 while two whole
-// groups remain, a last whole group to chain 0; then the two chains are
-// added and reduced as a tree (`reduce`), and the < 8 trailing elements are
-// added one by one. Two chains hide the FMA latency well enough for decode
-// (memory-bound), and keep a 4-activation kernel at 8 accumulators, which
-// fits in 16 vector registers (AVX2; NEON has 32).
+// that a batch gives bit for bit what one activation at a time gives: one
+// chain per product over groups of 8 lanes, a tree reduction (`reduce`),
+// then the < 8 trailing elements one by one. The kernels compute blocks of
+// several rows x several activations at once, whose chains hide the FMA
+// latency (see `block`).
+
+import CEdgeSys
 
 /// Which float format a weight row holds.
 enum FloatKind {
@@ -38,81 +38,93 @@ enum FloatDot {
     }
   }
 
-  /// dot(w[0..<n], a[0..<n]) for a weight row of `kind`; `a` is f32.
+  /// The dot products of `rows` weight rows (`stride` bytes apart) with
+  /// `count` f32 activations (`prepStride` bytes apart), `n` elements each:
+  /// `out[c * outStride + r]` (+)= dot(row r, activation c). Every weight
+  /// vector is loaded (and widened) once and applied to all `count`
+  /// activations, every activation vector once for all `rows` rows, so a
+  /// block of rows x count products needs rows + count loads per
+  /// rows x count FMAs; with `rows * count` >= 8 the two FMA pipes, not the
+  /// two load ports, set the pace. `rows * count` <= 12 accumulators, plus
+  /// the `rows` weight vectors and one activation vector, fit the 16 vector
+  /// registers of AVX2.
+  ///
+  /// Each product is one chain over groups of 8 lanes (so the result does
+  /// not depend on `rows` or `count`: a batch gives bit for bit what one
+  /// activation at a time gives), then a tree reduction, then the < 8
+  /// trailing elements one by one. The chains of the block's products run
+  /// side by side, which hides the FMA latency.
   @inline(__always)
-  static func row(_ w: UnsafeRawPointer, _ a: UnsafeRawPointer, count n: Int, kind: FloatKind) -> Float {
-    var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+  static func block(
+    _ w: UnsafeRawPointer, stride: Int, rows: Int, _ a: UnsafeRawPointer, prepStride: Int, count: Int, n: Int,
+    kind: FloatKind, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
+  ) {
+    // acc[r * count + c]: row r x activation c.
+    var acc = InlineArray<12, SIMD8<Float>>(repeating: .zero)
+    var x = InlineArray<2, SIMD8<Float>>(repeating: .zero)
+    // The next rows of the matrix are prefetched at the pace this block is
+    // read: the hardware prefetchers follow rows read side by side poorly
+    // (two f32 rows at a time without it: 0.875x of one row).
+    let elementBytes = kind == .f32 ? 4 : 2
+    let bytesPerStep = rows &* 8 &* elementBytes
+    var ahead = w + rows &* stride
     var i = 0
-    while i &+ 16 <= n {
-      acc0 = acc0.addingProduct(weights8(w, i, kind), a.loadUnaligned(fromByteOffset: 4 &* i, as: SIMD8<Float>.self))
-      acc1 = acc1.addingProduct(weights8(w, i &+ 8, kind), a.loadUnaligned(fromByteOffset: 4 &* i &+ 32, as: SIMD8<Float>.self))
-      i &+= 16
-    }
-    if i &+ 8 <= n {
-      acc0 = acc0.addingProduct(weights8(w, i, kind), a.loadUnaligned(fromByteOffset: 4 &* i, as: SIMD8<Float>.self))
+    while i &+ 8 <= n {
+      var b = 0
+      repeat {
+        edgelm_sys_prefetch(ahead + b)
+        b &+= 64
+      } while b < bytesPerStep
+      ahead += bytesPerStep
+      for r in 0..<rows { x[r] = weights8(w + r &* stride, i, kind) }
+      for c in 0..<count {
+        let v = (a + c &* prepStride).loadUnaligned(fromByteOffset: 4 &* i, as: SIMD8<Float>.self)
+        for r in 0..<rows { acc[r &* count &+ c] = acc[r &* count &+ c].addingProduct(x[r], v) }
+      }
       i &+= 8
     }
-    var sum = reduce(acc0 + acc1)
-    while i < n {
-      sum += weight1(w, i, kind) * a.loadUnaligned(fromByteOffset: 4 &* i, as: Float.self)
-      i &+= 1
+    for r in 0..<rows {
+      let row = w + r &* stride
+      for c in 0..<count {
+        let act = a + c &* prepStride
+        var sum = reduce(acc[r &* count &+ c])
+        var j = i
+        while j < n {
+          sum += weight1(row, j, kind) * act.loadUnaligned(fromByteOffset: 4 &* j, as: Float.self)
+          j &+= 1
+        }
+        let o = out + (c &* outStride &+ r)
+        if accumulate { o.pointee += sum } else { o.pointee = sum }
+      }
     }
-    return sum
   }
 
-  /// `row` for one weight row against `count` (2...4) f32 activations
-  /// `prepStride` bytes apart: each weight vector is loaded (and widened)
-  /// once and applied to every activation. Output k goes to
-  /// `out[k * outStride]` and is bit-identical to `row(w, a + k * prepStride, ...)`.
+  /// `out[c * outStride + r]` (+)= dot(row r, activation c) for `rows` rows
+  /// and `count` (1...12) activations, in blocks of one or two rows. Two
+  /// rows (two chains per activation) for 1-6 activations, except one row
+  /// for a single f32 activation, and one row (`count` chains) for 7-12.
+  /// Measured (SmolLM2, 2 threads): a product of a few activations is
+  /// bound by memory, which is read fastest as few streams (a single f32
+  /// row 1.00x of the previous two-chain kernel, 0.97x as two rows and 0.95x
+  /// as four); f16 rows need the two chains to widen and multiply at that
+  /// pace (two rows 1.10x, one 1.02x).
   @inline(__always)
-  static func rowMulti(
-    _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, prepStride: Int, count: Int, n: Int, kind: FloatKind,
-    _ out: UnsafeMutablePointer<Float>, outStride: Int
+  static func rows(
+    _ w: UnsafeRawPointer, stride: Int, rows: Int, _ a: UnsafeRawPointer, prepStride: Int, count: Int, n: Int,
+    kind: FloatKind, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
   ) {
-    let a1 = a + prepStride, a2 = a + 2 &* prepStride, a3 = a + 3 &* prepStride
-    var p0 = SIMD8<Float>(), q0 = SIMD8<Float>(), p1 = SIMD8<Float>(), q1 = SIMD8<Float>()
-    var p2 = SIMD8<Float>(), q2 = SIMD8<Float>(), p3 = SIMD8<Float>(), q3 = SIMD8<Float>()
-    @inline(__always)
-    func step(_ x: SIMD8<Float>, _ o: Int, _ acc0: inout SIMD8<Float>, _ acc1: inout SIMD8<Float>, _ acc2: inout SIMD8<Float>, _ acc3: inout SIMD8<Float>) {
-      acc0 = acc0.addingProduct(x, a.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
-      acc1 = acc1.addingProduct(x, a1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
-      if count >= 3 {
-        acc2 = acc2.addingProduct(x, a2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
-      }
-      if count == 4 {
-        acc3 = acc3.addingProduct(x, a3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
+    var r = 0
+    if count <= 6 && !(count == 1 && kind == .f32) {
+      while r &+ 2 <= rows {
+        block(w + r &* stride, stride: stride, rows: 2, a, prepStride: prepStride, count: count, n: n, kind: kind,
+              out + r, outStride: outStride, accumulate: accumulate)
+        r &+= 2
       }
     }
-    var i = 0
-    while i &+ 16 <= n {
-      step(weights8(w, i, kind), 4 &* i, &p0, &p1, &p2, &p3)
-      step(weights8(w, i &+ 8, kind), 4 &* i &+ 32, &q0, &q1, &q2, &q3)
-      i &+= 16
-    }
-    if i &+ 8 <= n {
-      step(weights8(w, i, kind), 4 &* i, &p0, &p1, &p2, &p3)
-      i &+= 8
-    }
-    var s0 = reduce(p0 + q0), s1 = reduce(p1 + q1), s2 = reduce(p2 + q2), s3 = reduce(p3 + q3)
-    while i < n {
-      let x = weight1(w, i, kind), o = 4 &* i
-      s0 += x * a.loadUnaligned(fromByteOffset: o, as: Float.self)
-      s1 += x * a1.loadUnaligned(fromByteOffset: o, as: Float.self)
-      if count >= 3 {
-        s2 += x * a2.loadUnaligned(fromByteOffset: o, as: Float.self)
-      }
-      if count == 4 {
-        s3 += x * a3.loadUnaligned(fromByteOffset: o, as: Float.self)
-      }
-      i &+= 1
-    }
-    out[0] = s0
-    out[outStride] = s1
-    if count >= 3 {
-      out[2 &* outStride] = s2
-    }
-    if count == 4 {
-      out[3 &* outStride] = s3
+    while r < rows {
+      block(w + r &* stride, stride: stride, rows: 1, a, prepStride: prepStride, count: count, n: n, kind: kind,
+            out + r, outStride: outStride, accumulate: accumulate)
+      r &+= 1
     }
   }
 

@@ -96,7 +96,7 @@ extension QuantKernels {
 
   /// `dotRowsPrepared` for `batch` prepared activations `preparedStride`
   /// bytes apart: `out[t * outStride + r] = dot(weight row r, activation t)`.
-  /// The activations go in groups of 2 to 4 (8 for some AVX2 kernels)
+  /// The activations go in groups of 2 to 4 (up to 12 for the float types, 8 for some AVX2 kernels)
   /// through a kernel that reads
   /// (and decodes) each weight row once per group; the results are
   /// bit-identical to `dotRowsPrepared` one activation at a time, which a
@@ -116,6 +116,10 @@ extension QuantKernels {
         // for one activation only).
         let left = batch &- t
         var count = left == 5 ? 3 : Swift.min(left, 4)
+        if type == .f32 || type == .f16 || type == .bf16 {
+          // Up to 6 at a time (FloatDot.rowMulti).
+          count = Swift.min(left, 6)
+        }
         #if EDGELM_AVX2
         // The int8 kernels of the _0 types take 8 at a time.
         if left >= 8 && int8MaxGroup(type) == 8 { count = 8 }
@@ -135,7 +139,7 @@ extension QuantKernels {
     }
   }
 
-  /// The multi-activation row loops (`count` 2...4); false for types
+  /// The multi-activation row loops (`count` 2...4, 2...12 for the float types); false for types
   /// without one.
   static func rowsPreparedMulti(
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
@@ -148,12 +152,36 @@ extension QuantKernels {
     }
     #endif
     switch (type, count) {
+    case (.f32, 12): rowsF32x12(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 11): rowsF32x11(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 10): rowsF32x10(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 9): rowsF32x9(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 8): rowsF32x8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 7): rowsF32x7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 6): rowsF32x6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f32, 5): rowsF32x5(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.f32, 4): rowsF32x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.f32, 3): rowsF32x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.f32, _): rowsF32x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 12): rowsF16x12(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 11): rowsF16x11(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 10): rowsF16x10(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 9): rowsF16x9(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 8): rowsF16x8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 7): rowsF16x7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 6): rowsF16x6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.f16, 5): rowsF16x5(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.f16, 4): rowsF16x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.f16, 3): rowsF16x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.f16, _): rowsF16x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 12): rowsBF16x12(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 11): rowsBF16x11(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 10): rowsBF16x10(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 9): rowsBF16x9(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 8): rowsBF16x8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 7): rowsBF16x7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 6): rowsBF16x6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.bf16, 5): rowsBF16x5(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.bf16, 4): rowsBF16x4(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.bf16, 3): rowsBF16x3(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.bf16, _): rowsBF16x2(w, stride, rows, prep, prepStride, blocks, out, outStride)
@@ -282,17 +310,17 @@ extension QuantKernels {
 
   @inline(never)
   static func rowsF32(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    forEachRow(w, stride, rows, out, acc) { FloatDot.row($0, a, count: n, kind: .f32) }
+    FloatDot.rows(w, stride: stride, rows: rows, a, prepStride: 0, count: 1, n: n, kind: .f32, out, outStride: 0, accumulate: acc)
   }
 
   @inline(never)
   static func rowsF16(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    forEachRow(w, stride, rows, out, acc) { FloatDot.row($0, a, count: n, kind: .f16) }
+    FloatDot.rows(w, stride: stride, rows: rows, a, prepStride: 0, count: 1, n: n, kind: .f16, out, outStride: 0, accumulate: acc)
   }
 
   @inline(never)
   static func rowsBF16(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ a: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    forEachRow(w, stride, rows, out, acc) { FloatDot.row($0, a, count: n, kind: .bf16) }
+    FloatDot.rows(w, stride: stride, rows: rows, a, prepStride: 0, count: 1, n: n, kind: .bf16, out, outStride: 0, accumulate: acc)
   }
 
   @inline(never)
@@ -351,67 +379,171 @@ extension QuantKernels {
   // kernel is compiled with its count a constant (one function holding
   // several inlined copies compiled some of them into much slower code).
 
+  // The float kernels: FloatDot.rows with the activation count a constant.
+
   @inline(never)
-  static func rowsF32x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 4, n: n, kind: .f32, out + r, outStride: os)
-    }
+  static func rowsF32x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 2, n: n, kind: .f32, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
   static func rowsF32x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 3, n: n, kind: .f32, out + r, outStride: os)
-    }
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 3, n: n, kind: .f32, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
-  static func rowsF32x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 2, n: n, kind: .f32, out + r, outStride: os)
-    }
+  static func rowsF32x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 4, n: n, kind: .f32, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
-  static func rowsF16x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 4, n: n, kind: .f16, out + r, outStride: os)
-    }
+  static func rowsF32x5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 5, n: n, kind: .f32, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
-  static func rowsF16x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 3, n: n, kind: .f16, out + r, outStride: os)
-    }
+  static func rowsF32x6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 6, n: n, kind: .f32, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF32x7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 7, n: n, kind: .f32, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF32x8(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 8, n: n, kind: .f32, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF32x9(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 9, n: n, kind: .f32, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF32x10(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 10, n: n, kind: .f32, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF32x11(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 11, n: n, kind: .f32, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF32x12(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 12, n: n, kind: .f32, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
   static func rowsF16x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 2, n: n, kind: .f16, out + r, outStride: os)
-    }
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 2, n: n, kind: .f16, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
-  static func rowsBF16x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 4, n: n, kind: .bf16, out + r, outStride: os)
-    }
+  static func rowsF16x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 3, n: n, kind: .f16, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
-  static func rowsBF16x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 3, n: n, kind: .bf16, out + r, outStride: os)
-    }
+  static func rowsF16x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 4, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 5, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 6, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 7, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x8(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 8, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x9(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 9, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x10(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 10, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x11(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 11, n: n, kind: .f16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsF16x12(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 12, n: n, kind: .f16, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
   static func rowsBF16x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows {
-      FloatDot.rowMulti(w + r &* stride, p, prepStride: ps, count: 2, n: n, kind: .bf16, out + r, outStride: os)
-    }
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 2, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 3, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 4, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 5, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 6, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 7, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x8(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 8, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x9(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 9, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x10(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 10, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x11(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 11, n: n, kind: .bf16, out, outStride: os, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsBF16x12(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    FloatDot.rows(w, stride: stride, rows: rows, p, prepStride: ps, count: 12, n: n, kind: .bf16, out, outStride: os, accumulate: false)
   }
 
   @inline(never)
