@@ -66,16 +66,29 @@ test-swift:
 	swift build --build-tests $(SWIFT_FLAGS) || swift build --build-tests $(SWIFT_FLAGS)
 	EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --skip-build $(SWIFT_FLAGS)
 
+# The kernel suites against a lesser kernel set than this CPU's best (the
+# one test-swift tests): $(1) = EDGELM_KERNELS (see Package.swift), $(2) =
+# the build's scratch path.
+define kernel-tests
+	EDGELM_KERNELS=$(1) swift build --build-tests $(SWIFT_FLAGS) --scratch-path $(2) || \
+	  EDGELM_KERNELS=$(1) swift build --build-tests $(SWIFT_FLAGS) --scratch-path $(2)
+	EDGELM_KERNELS=$(1) EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --skip-build $(SWIFT_FLAGS) \
+	  --scratch-path $(2) --filter 'MatMulBatchTests|Quant|KQuant'
+endef
+
 # On a CPU with AVX2 the quantized kernels are the AVX2 ones
 # (Quant/DotInt8*.swift); this builds the portable ones, which ARM and older
-# x86 run, and runs the kernel tests against them too.
+# x86 run, and runs the kernel tests against them too. On a CPU with
+# AVX512-VNNI, whose build uses `vpdpbusd`, also the plain AVX2 ones.
 test-portable:
-	EDGELM_PORTABLE_KERNELS=1 swift build --build-tests $(SWIFT_FLAGS) --scratch-path .build-portable || \
-	  EDGELM_PORTABLE_KERNELS=1 swift build --build-tests $(SWIFT_FLAGS) --scratch-path .build-portable
-	EDGELM_PORTABLE_KERNELS=1 EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --skip-build $(SWIFT_FLAGS) \
-	  --scratch-path .build-portable --filter 'MatMulBatchTests|Quant|KQuant'
+	$(call kernel-tests,portable,.build-portable)
 	@! nm .build-portable/release/EdgeLMPackageTests.xctest | grep -q rowsQ5_0ix8 || \
 	  { echo "error: the portable build has the AVX2 kernels"; exit 1; }
+ifneq ($(shell grep -qw avx512_vnni /proc/cpuinfo && echo vnni),)
+	$(call kernel-tests,avx2,.build-avx2)
+	@! objdump -d .build-avx2/release/EdgeLMPackageTests.xctest | grep -q vpdpbusd || \
+	  { echo "error: the AVX2 build uses vpdpbusd"; exit 1; }
+endif
 
 test-embedded: lib
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh host $(BUILD)/host

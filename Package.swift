@@ -5,14 +5,18 @@
 import PackageDescription
 import Foundation
 
-// The AVX2 kernels (Quant/DotInt8.swift) are compiled when the build
-// machine's CPU, which `-target-cpu native` targets, has AVX2, unless
-// EDGELM_PORTABLE_KERNELS is set (`make test-portable` tests the portable
-// kernels, which other CPUs run, that way).
-let cpuHasAVX2 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+// The AVX2 kernels (Quant/DotInt8*.swift) are compiled when the build
+// machine's CPU, which `-target-cpu native` targets, has AVX2, with
+// `vpdpbusd` when it also has AVX512-VNNI and AVX512-VL (as
+// Cross/build-embedded.sh decides for the shipped library).
+// EDGELM_KERNELS=portable or =avx2 builds a lesser set instead, so that
+// `make test-portable` tests the kernels other CPUs run on this one.
+let cpuFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
   .split(separator: "\n").first { $0.hasPrefix("flags") }?
-  .split(separator: " ").contains("avx2") ?? false
-let useAVX2 = cpuHasAVX2 && ProcessInfo.processInfo.environment["EDGELM_PORTABLE_KERNELS"] == nil
+  .split(separator: " ").map(String.init) ?? []
+let kernels = ProcessInfo.processInfo.environment["EDGELM_KERNELS"] ?? "native"
+let useAVX2 = cpuFlags.contains("avx2") && kernels != "portable"
+let useVNNI = useAVX2 && cpuFlags.contains("avx512_vnni") && cpuFlags.contains("avx512vl") && kernels != "avx2"
 
 let package = Package(
   name: "EdgeLM",
@@ -33,7 +37,7 @@ let package = Package(
       // The kernels are written with SIMD types; let LLVM use this CPU's
       // vector width (AVX2/FMA here, as llama.cpp's GGML_NATIVE does).
       swiftSettings: [.unsafeFlags(["-target-cpu", "native"])]
-        + (useAVX2 ? [.define("EDGELM_AVX2")] : [])
+        + (useAVX2 ? [.define("EDGELM_AVX2")] : []) + (useVNNI ? [.define("EDGELM_AVX512VNNI")] : [])
     ),
     .executableTarget(name: "edgelm", dependencies: ["EdgeLM", "CEdgeSys"]),
     .testTarget(

@@ -24,8 +24,13 @@ case "$target" in
     tflags=(-target "$triple" -target-cpu "$cpu")
     # The AVX2 kernels (Quant/DotInt8.swift) when the target CPU has AVX2,
     # as the toolchain's clang sees it for the same CPU name.
-    if "$swift_bin/clang" -march="$cpu" -dM -E - </dev/null | grep -q '__AVX2__'; then
+    macros=$("$swift_bin/clang" -march="$cpu" -dM -E - </dev/null)
+    if grep -q '__AVX2__' <<<"$macros"; then
       tflags+=(-D EDGELM_AVX2)
+      # ... with `vpdpbusd` on 256-bit vectors (AVX512-VNNI + VL).
+      if grep -q '__AVX512VNNI__' <<<"$macros" && grep -q '__AVX512VL__' <<<"$macros"; then
+        tflags+=(-D EDGELM_AVX512VNNI)
+      fi
     fi
     ldpath=()
     ;;

@@ -21,8 +21,12 @@
 // bit-identical results to the single one, as MatMulBatchTests requires.
 //
 // Built only when the build defines EDGELM_AVX2 (Package.swift and
-// Cross/build-embedded.sh do when compiling for this machine's CPU and it
-// has AVX2): without AVX2 enabled the compiler cannot lower the intrinsics.
+// Cross/build-embedded.sh do when the target CPU has AVX2): without AVX2
+// enabled the compiler cannot lower the intrinsics. With EDGELM_AVX512VNNI
+// too (CPUs with AVX512-VNNI and AVX512-VL: Ice Lake, Zen 4 and later),
+// `vpdpbusd` does the multiply and both additions into Int32 in one
+// instruction (`dotBytes`): the same integers, so the same results. On a
+// Zen 4 VM (SmolLM2 Q4_1, 2 threads) decode went 183 -> 250 t/s with it.
 
 #if EDGELM_AVX2
 import _Builtin_intrinsics.intel
@@ -38,6 +42,19 @@ enum Int8Layout {
   /// pair layouts are).
   static let maxBlocks = (scratchBytes / stride) & ~1
 }
+
+#if EDGELM_AVX512VNNI
+/// `acc` + the sums of four neighbouring products u[i] * s[i] (unsigned x
+/// signed bytes) in each Int32 lane: `vpdpbusd`, one instruction for what
+/// `vpmaddubsw` + `vpmaddwd` by ones + `vpaddd` compute (the same integers:
+/// no Int16 sum of the kernels here saturates). The masked form is the one
+/// clang declares as a function (the unmasked one is a macro Swift cannot
+/// import); an all-ones mask compiles to the plain instruction.
+@inline(__always)
+func dotBytes(_ acc: __m256i, _ u: __m256i, _ s: __m256i) -> __m256i {
+  _mm256_mask_dpbusd_epi32(acc, 0xFF, u, s)
+}
+#endif
 
 /// q8_0 weights: one block per vector. Their codes are signed, so |w| is
 /// the unsigned operand of `vpmaddubsw` and w's signs are moved onto the
@@ -81,8 +98,12 @@ enum Int8Dot {
       @inline(__always)
       func apply(_ k: Int, _ acc: inout SIMD8<Float>) {
         let a = a0 + k &* prepStride
-        let pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(a.loadUnaligned(as: __m256i.self), signed))
-        let sums = unsafeBitCast(_mm256_madd_epi16(pairs, ones), to: SIMD8<Int32>.self)
+        let codes = _mm256_sign_epi8(a.loadUnaligned(as: __m256i.self), signed)
+        #if EDGELM_AVX512VNNI
+        let sums = unsafeBitCast(dotBytes(_mm256_setzero_si256(), magnitude, codes), to: SIMD8<Int32>.self)
+        #else
+        let sums = unsafeBitCast(_mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, codes), ones), to: SIMD8<Int32>.self)
+        #endif
         acc = acc.addingProduct(intToFloat(sums), d * a.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
       }
       apply(0, &acc0)

@@ -11,7 +11,8 @@
 // _0 types' code bias (codes q - 8, q - 16) is the integer term -bias *
 // sum(activation codes), prepared once per block and added to the block's
 // first Int32 lane before the conversion; the _1 types' minimum is
-// [d0, m0, d1, m1] * [0, s_y0, 0, s_y1] in a 4-lane accumulator.
+// [d0, m0, d1, m1] * [0, s_y0, 0, s_y1] in a 4-lane accumulator. With
+// AVX512-VNNI the integer part is two `vpdpbusd` starting from that bias.
 // Single and multi-activation kernels run the same operations in the same
 // order (bit-identical results). Built only with EDGELM_AVX2.
 
@@ -125,11 +126,18 @@ enum PairInt8Dot {
       @inline(__always)
       func apply(_ k: Int, _ acc: inout SIMD8<Float>, _ mins: inout SIMD4<Float>) {
         let a = a0 + k &* prepStride
+        #if EDGELM_AVX512VNNI
+        let bias = hasMin ? _mm256_setzero_si256() : a.loadUnaligned(fromByteOffset: 96, as: __m256i.self)
+        let sums = unsafeBitCast(
+          dotBytes(dotBytes(bias, lo, a.loadUnaligned(as: __m256i.self)), hi,
+                   a.loadUnaligned(fromByteOffset: 32, as: __m256i.self)), to: SIMD8<Int32>.self)
+        #else
         let p16 = _mm256_add_epi16(
           _mm256_maddubs_epi16(lo, a.loadUnaligned(as: __m256i.self)),
           _mm256_maddubs_epi16(hi, a.loadUnaligned(fromByteOffset: 32, as: __m256i.self)))
         var sums = unsafeBitCast(_mm256_madd_epi16(p16, ones), to: SIMD8<Int32>.self)
         if !hasMin { sums &+= a.loadUnaligned(fromByteOffset: 96, as: SIMD8<Int32>.self) }
+        #endif
         acc = acc.addingProduct(intToFloat(sums), d * a.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
         if hasMin { mins = mins.addingProduct(dm, a.loadUnaligned(fromByteOffset: 96, as: SIMD4<Float>.self)) }
       }
