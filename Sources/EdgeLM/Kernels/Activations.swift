@@ -6,9 +6,18 @@ public enum Activations {
   /// `gate[i] = silu(gate[i]) * up[i]` (SwiGLU), silu(x) = x / (1 + e^-x).
   @inline(__always)
   public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count {
-      let x = gate[i]
-      gate[i] = x / (1 + expf(-x)) * up[i]
+    @inline(__always)
+    func swiglu8(_ x: SIMD8<Float>, _ u: SIMD8<Float>) -> SIMD8<Float> { x / (1 + exp8(-x)) * u }
+    var i = 0
+    while i + 8 <= count {
+      let x = UnsafeRawPointer(gate + i).loadUnaligned(as: SIMD8<Float>.self)
+      let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
+      UnsafeMutableRawPointer(gate + i).storeBytes(of: swiglu8(x, u), as: SIMD8<Float>.self)
+      i += 8
+    }
+    if i < count {
+      let n = count - i
+      storePartial(swiglu8(loadPartial(gate + i, count: n, fill: 0), loadPartial(up + i, count: n, fill: 0)), gate + i, count: n)
     }
   }
 
