@@ -117,8 +117,8 @@ extension QuantKernels {
         let left = batch &- t
         var count = left == 5 ? 3 : Swift.min(left, 4)
         if type == .f32 || type == .f16 || type == .bf16 {
-          // Up to 6 at a time (FloatDot.rowMulti).
-          count = Swift.min(left, 6)
+          // Up to 12 at a time (FloatDot.rows).
+          count = Swift.min(left, 12)
         }
         #if EDGELM_AVX2
         // The int8 kernels of the _0 types take 8 at a time.
