@@ -45,9 +45,10 @@ enum FloatDot {
   /// activations, every activation vector once for all `rows` rows, so a
   /// block of rows x count products needs rows + count loads per
   /// rows x count FMAs; with `rows * count` >= 8 the two FMA pipes, not the
-  /// two load ports, set the pace. `rows * count` <= 12 accumulators, plus
-  /// the `rows` weight vectors and one activation vector, fit the 16 vector
-  /// registers of AVX2.
+  /// two load ports, set the pace. The `rows * count` accumulators, plus
+  /// the `rows` weight vectors and one activation vector, must fit the
+  /// vector registers: 12 of AVX2's 16, 24 of AVX-512's 32
+  /// (`twoRowLimit`).
   ///
   /// Each product is one chain over groups of 8 lanes (so the result does
   /// not depend on `rows` or `count`: a batch gives bit for bit what one
@@ -60,7 +61,7 @@ enum FloatDot {
     kind: FloatKind, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
   ) {
     // acc[r * count + c]: row r x activation c.
-    var acc = InlineArray<12, SIMD8<Float>>(repeating: .zero)
+    var acc = InlineArray<24, SIMD8<Float>>(repeating: .zero)
     var x = InlineArray<2, SIMD8<Float>>(repeating: .zero)
     // The next rows of the matrix are prefetched at the pace this block is
     // read: the hardware prefetchers follow rows read side by side poorly
@@ -99,22 +100,36 @@ enum FloatDot {
     }
   }
 
+  /// The most activations a block of two rows takes: 2 x 12 accumulators
+  /// need AVX-512's 32 vector registers (AVX512-VL lets 256-bit code use
+  /// all of them); with 16 (AVX2) or NEON's 32 of 128 bits, 2 x 6.
+  #if EDGELM_AVX512VNNI
+  static let twoRowLimit = 12
+  #else
+  static let twoRowLimit = 6
+  #endif
+
   /// `out[c * outStride + r]` (+)= dot(row r, activation c) for `rows` rows
-  /// and `count` (1...12) activations, in blocks of one or two rows. Two
-  /// rows (two chains per activation) for 1-6 activations, except one row
-  /// for a single f32 activation, and one row (`count` chains) for 7-12.
-  /// Measured (SmolLM2, 2 threads): a product of a few activations is
-  /// bound by memory, which is read fastest as few streams (a single f32
-  /// row 1.00x of the previous two-chain kernel, 0.97x as two rows and 0.95x
-  /// as four); f16 rows need the two chains to widen and multiply at that
-  /// pace (two rows 1.10x, one 1.02x).
+  /// and `count` (1...12) activations, in blocks of one or two rows: f32
+  /// rows one at a time, f16 and bf16 rows two at a time for up to
+  /// `twoRowLimit` activations (one at a time above).
+  ///
+  /// Measured (SmolLM2, 2 threads, `edgelm bench -p B`, medians of 5
+  /// alternating runs, Zen 4): f32 rows are bound by memory, which is read
+  /// fastest as few streams: one row instead of two made prompts of 2, 3,
+  /// 5 and 6 tokens take 18.6/18.7/23.4/22.5 ms instead of
+  /// 23.3/23.1/26.7/27.6 (and 7-12 activations 1.03-1.12x slower as two
+  /// rows). f16 rows need the second row's chains to widen and multiply at
+  /// that pace: two rows for 2-6 activations 1.01-1.22x faster than one,
+  /// and for 7, 9, 12 activations with AVX-512's registers 15.7/18.6/24.1
+  /// -> 13.1/15.1/19.0 ms.
   @inline(__always)
   static func rows(
     _ w: UnsafeRawPointer, stride: Int, rows: Int, _ a: UnsafeRawPointer, prepStride: Int, count: Int, n: Int,
     kind: FloatKind, _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool
   ) {
     var r = 0
-    if count <= 6 && !(count == 1 && kind == .f32) {
+    if kind != .f32 && count <= twoRowLimit {
       while r &+ 2 <= rows {
         block(w + r &* stride, stride: stride, rows: 2, a, prepStride: prepStride, count: count, n: n, kind: kind,
               out + r, outStride: outStride, accumulate: accumulate)
