@@ -190,18 +190,32 @@ extension QuantKernels {
     }
   }
 
-  /// The largest group of activations `int8RowsMulti` takes for `type`.
+  /// The largest group of activations `int8RowsMulti` takes for `type`:
+  /// 8 for q8_0 and the pair types with AVX-512's 32 vector registers
+  /// (any count 2...8), else 8 for q8_0, q4_0 and q5_0 (counts 2...4 and
+  /// 8: the _1 types' minimum terms need 4 more registers per activation)
+  /// and 4 for the rest.
   @inline(__always)
   static func int8MaxGroup(_ type: GGMLType) -> Int {
-    type == .q4_0 || type == .q5_0 || type == .q8_0 ? 8 : 4
+    #if EDGELM_AVX512VNNI
+    return type == .q4_K || type == .q6_K ? 4 : 8
+    #else
+    return type == .q4_0 || type == .q5_0 || type == .q8_0 ? 8 : 4
+    #endif
   }
 
-  /// The multi-activation loops, `count` 2...4, or 8 when
-  /// `int8MaxGroup(type)` is 8.
+  /// The multi-activation loops, `count` 2...4, or up to
+  /// `int8MaxGroup(type)` (see there).
   static func int8RowsMulti(
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
     _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
   ) {
+    #if EDGELM_AVX512VNNI
+    if count >= 5 && count <= 8 && int8MaxGroup(type) == 8 {
+      int8RowsWide(type, w, stride, rows, prep, prepStride, count, blocks, out, outStride)
+      return
+    }
+    #endif
     switch (type, count) {
     case (.q8_0, 8): rowsQ8_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q8_0, 4): rowsQ8_0ix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
@@ -362,5 +376,121 @@ extension QuantKernels {
   static func rowsQ8_0ix2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     int8Loop(w, stride, rows, p, ps, n, out, os, count: 2, bits: 8, hasMin: false, accumulate: false)
   }
+
+  #if EDGELM_AVX512VNNI
+  /// Groups of 5...8 activations for q8_0 and the pair types.
+  static func int8RowsWide(
+    _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
+    _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
+  ) {
+    switch (type, count) {
+    case (.q8_0, 5): rowsQ8_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 6): rowsQ8_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 7): rowsQ8_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 8): rowsQ8_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 5): rowsQ4_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 6): rowsQ4_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 7): rowsQ4_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 8): rowsQ4_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 5): rowsQ4_1ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 6): rowsQ4_1ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 7): rowsQ4_1ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 8): rowsQ4_1ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 5): rowsQ5_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 6): rowsQ5_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 7): rowsQ5_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 8): rowsQ5_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 5): rowsQ5_1ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 6): rowsQ5_1ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 7): rowsQ5_1ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    default: rowsQ5_1ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    }
+  }
+
+  @inline(never)
+  static func rowsQ8_0ix5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 5, bits: 8, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ8_0ix6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 6, bits: 8, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ8_0ix7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 7, bits: 8, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ4_0ix5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 5, bits: 4, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ4_0ix6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 6, bits: 4, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ4_0ix7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 7, bits: 4, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ4_1ix5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 5, bits: 4, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ4_1ix6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 6, bits: 4, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ4_1ix7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 7, bits: 4, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ4_1ix8(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 8, bits: 4, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ5_0ix5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 5, bits: 5, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ5_0ix6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 6, bits: 5, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ5_0ix7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 7, bits: 5, hasMin: false, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ5_1ix5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 5, bits: 5, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ5_1ix6(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 6, bits: 5, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ5_1ix7(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 7, bits: 5, hasMin: true, accumulate: false)
+  }
+
+  @inline(never)
+  static func rowsQ5_1ix8(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    int8Loop(w, stride, rows, p, ps, n, out, os, count: 8, bits: 5, hasMin: true, accumulate: false)
+  }
+  #endif
 }
 #endif

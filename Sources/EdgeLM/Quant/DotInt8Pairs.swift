@@ -70,8 +70,10 @@ enum PairInt8Dot {
 
   /// One weight row of `blocks` blocks of q4_0/q4_1 (`bits` 4) or
   /// q5_0/q5_1 (5) against `count` prepared activations `prepStride` bytes
-  /// apart (1...8 for the _0 types, 1...4 for the _1 types); result k goes
-  /// to `out[k * outStride]` (added with `accumulate`).
+  /// apart (1...8; the _1 types' 8 accumulators of the minimum term, 4 more
+  /// registers per activation, fit beside the others only in AVX-512's 32
+  /// registers: `QuantKernels.int8MaxGroup`); result k goes to
+  /// `out[k * outStride]` (added with `accumulate`).
   @inline(__always)
   static func row(
     _ w: UnsafeRawPointer, _ prep: UnsafeRawPointer, prepStride: Int, count: Int, blocks: Int,
@@ -82,7 +84,7 @@ enum PairInt8Dot {
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
     var acc4 = SIMD8<Float>(), acc5 = SIMD8<Float>(), acc6 = SIMD8<Float>(), acc7 = SIMD8<Float>()
     var min0 = SIMD4<Float>(), min1 = SIMD4<Float>(), min2 = SIMD4<Float>(), min3 = SIMD4<Float>()
-    var unused = SIMD4<Float>()
+    var min4 = SIMD4<Float>(), min5 = SIMD4<Float>(), min6 = SIMD4<Float>(), min7 = SIMD4<Float>()
 
     @inline(__always)
     func pair(_ p: Int, single: Bool) {
@@ -145,10 +147,10 @@ enum PairInt8Dot {
       if count >= 2 { apply(1, &acc1, &min1) }
       if count >= 3 { apply(2, &acc2, &min2) }
       if count >= 4 { apply(3, &acc3, &min3) }
-      if count >= 5 { apply(4, &acc4, &unused) }
-      if count >= 6 { apply(5, &acc5, &unused) }
-      if count >= 7 { apply(6, &acc6, &unused) }
-      if count == 8 { apply(7, &acc7, &unused) }
+      if count >= 5 { apply(4, &acc4, &min4) }
+      if count >= 6 { apply(5, &acc5, &min5) }
+      if count >= 7 { apply(6, &acc6, &min6) }
+      if count == 8 { apply(7, &acc7, &min7) }
     }
 
     let fullPairs = blocks >> 1
@@ -168,10 +170,10 @@ enum PairInt8Dot {
     if count >= 2 { store(1, acc1, min1) }
     if count >= 3 { store(2, acc2, min2) }
     if count >= 4 { store(3, acc3, min3) }
-    if count >= 5 { store(4, acc4, unused) }
-    if count >= 6 { store(5, acc5, unused) }
-    if count >= 7 { store(6, acc6, unused) }
-    if count == 8 { store(7, acc7, unused) }
+    if count >= 5 { store(4, acc4, min4) }
+    if count >= 6 { store(5, acc5, min5) }
+    if count >= 7 { store(6, acc6, min6) }
+    if count == 8 { store(7, acc7, min7) }
   }
 }
 #endif

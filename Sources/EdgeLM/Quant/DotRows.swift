@@ -120,7 +120,11 @@ extension QuantKernels {
           // Up to 12 at a time (FloatDot.rows).
           count = Swift.min(left, 12)
         }
-        #if EDGELM_AVX2
+        #if EDGELM_AVX512VNNI
+        // With 32 registers the int8 kernels of q8_0 and the pair types take
+        // any group of 2...8: up to 8 in one group, 9...15 as two halves.
+        if usesInt8(type) && int8MaxGroup(type) == 8 { count = left <= 8 ? left : (left < 16 ? (left &+ 1) / 2 : 8) }
+        #elseif EDGELM_AVX2
         // The int8 kernels of the _0 types take 8 at a time.
         if left >= 8 && int8MaxGroup(type) == 8 { count = 8 }
         #endif
@@ -139,7 +143,8 @@ extension QuantKernels {
     }
   }
 
-  /// The multi-activation row loops (`count` 2...4, 2...12 for the float types); false for types
+  /// The multi-activation row loops (`count` 2...4; 2...12 for the float
+  /// types; up to `int8MaxGroup` for the int8 kernels); false for types
   /// without one.
   static func rowsPreparedMulti(
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
