@@ -463,6 +463,26 @@ func avx2QuantizeQ8(_ x: [Float], withSum: Bool) -> [UInt8] {
     #expect(tieCodes == [127, 2, -2, 4, -4, 0, 0, 2, 126, -126])
   }
 
+  /// The activation quantizer a build uses (with AVX2 built in, its
+  /// intrinsics) gives the scalar emulation's bytes on finite input: zero
+  /// blocks, subnormals, values near the largest float, random blocks.
+  @Test func builtQuantizerMatchesScalarEmulation() {
+    var rng = SeededRandom(9)
+    var x = (0..<8192).map { _ in rng.gaussian(Float.random(in: 0.001...100, using: &rng)) }
+    for j in 0..<32 { x[j] = 0 }
+    for j in 32..<64 { x[j] = Float.leastNonzeroMagnitude * Float(j - 40) }
+    for j in 64..<96 { x[j] = Float.greatestFiniteMagnitude / Float(j - 60) * (j % 2 == 0 ? 1 : -1) }
+    for type in [GGMLType.q8_0, .q8_1] {
+      var scalar = [UInt8](repeating: 0, count: type.rowBytes(x.count)!)
+      x.withUnsafeBufferPointer { src in
+        scalar.withUnsafeMutableBytes {
+          quantizeActivationQ8Scalar(src.baseAddress!, $0.baseAddress!, blocks: x.count / 32, withSum: type == .q8_1)
+        }
+      }
+      #expect(quantized(type, x) == scalar, "\(type.name)")
+    }
+  }
+
   /// On a large random input the AVX2-semantics quantizer and ggml's
   /// reference (byte-identical to gguf, see QuantFixtureTests) share every
   /// scale and differ in about one code per million, never by more than 1.
