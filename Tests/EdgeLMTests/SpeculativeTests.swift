@@ -374,6 +374,44 @@ import Testing
     #expect(s.nextLength() == 0)
   }
 
+  /// A draft model (a drafter that catches up, and gets one probe per
+  /// generation once off) is not turned off before
+  /// `judgedBeforeFallback` drafted tokens are judged, however the first
+  /// timings look; the n-gram and self drafters may be at once.
+  @Test func draftModelIsNotTurnedOffOnItsFirstDrafts() {
+    final class CatchingUp: Drafter {
+      var catchesUp: Bool { true }
+      func propose(target: Session, pending: Int32, limit: Int, into draft: inout Draft) throws(EdgeLMError) {}
+    }
+    let s = Speculator(mode: .draft, drafter: CatchingUp(), maxDraft: 8, minDraftProbability: 0.5)
+    // Drafting does not pay: 10 ms per drafted token, a pass over 5 as 3 plain steps.
+    s.passNanoseconds[1] = 10e6
+    s.passNanoseconds[5] = 30e6
+    s.draftNanoseconds[4] = 40e6
+    s.judged = Speculator.judgedBeforeFallback - 1
+    #expect(s.nextLength() >= 1)
+    s.judged = Speculator.judgedBeforeFallback
+    #expect(s.nextLength() == 0)
+  }
+
+  /// The acceptance estimate leaves its 0.7 prior as soon as drafts are
+  /// judged (a fixed 5% step kept it near 0.7 for dozens of tokens, long
+  /// enough for plain decoding to look faster for a whole generation), and
+  /// later follows the text with a 5% step.
+  @Test func acceptanceEstimateLearnsFromTheFirstDrafts() {
+    let s = Speculator(mode: .ngram, drafter: NGramDrafter(minimum: 2, maximum: 4), maxDraft: 8, minDraftProbability: 0)
+    var d = Draft()
+    for t: Int32 in 1...5 { d.append(t, .certain(t)) }
+    s.record(d, accepted: 5, draftNanoseconds: 1, passNanoseconds: 1)
+    #expect(abs(s.acceptance - (0.7 + 5) / 6) < 1e-9, "the mean of the prior and 5 successes: \(s.acceptance)")
+    s.record(d, accepted: 2, draftNanoseconds: 1, passNanoseconds: 1)
+    #expect(abs(s.acceptance - (0.7 + 7) / 9) < 1e-9, "7 of 8 judged: \(s.acceptance)")
+    for _ in 0..<4 { s.record(d, accepted: 5, draftNanoseconds: 1, passNanoseconds: 1) }
+    let before = s.acceptance
+    s.record(d, accepted: 0, draftNanoseconds: 1, passNanoseconds: 1)
+    #expect(abs(s.acceptance - before * 0.95) < 1e-9, "past 19 judged tokens a rejection moves it by 5%")
+  }
+
   /// A draft goes on while every token's calibrated acceptance is at least
   /// min_draft_probability and the chance that all are accepted stays at
   /// or above the cost bar.
