@@ -133,7 +133,7 @@ func quantizeActivationQ8AVX2(
     let m = _mm256_max_ps(
       _mm256_max_ps(_mm256_andnot_ps(signBits, v0), _mm256_andnot_ps(signBits, v1)),
       _mm256_max_ps(_mm256_andnot_ps(signBits, v2), _mm256_andnot_ps(signBits, v3)))
-    let amax = unsafeBitCast(m, to: SIMD8<Float>.self).max()
+    let amax = m.max()  // __m256 is SIMD8<Float>
     let d = amax / 127
     let scale = _mm256_set1_ps(amax != 0 ? 127 / amax : 0)
     let i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, scale))
