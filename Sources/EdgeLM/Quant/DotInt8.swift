@@ -210,13 +210,27 @@ extension QuantKernels {
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
     _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
   ) {
-    #if EDGELM_AVX512VNNI
-    if count >= 5 && count <= 8 && int8MaxGroup(type) == 8 {
-      int8RowsWide(type, w, stride, rows, prep, prepStride, count, blocks, out, outStride)
-      return
-    }
-    #endif
     switch (type, count) {
+    #if EDGELM_AVX512VNNI
+    // Groups of 5...8 of every type but the K ones (see int8MaxGroup).
+    case (.q8_0, 5): rowsQ8_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 6): rowsQ8_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q8_0, 7): rowsQ8_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 5): rowsQ4_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 6): rowsQ4_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_0, 7): rowsQ4_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 5): rowsQ4_1ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 6): rowsQ4_1ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 7): rowsQ4_1ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 5): rowsQ5_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 6): rowsQ5_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_0, 7): rowsQ5_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 5): rowsQ5_1ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 6): rowsQ5_1ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 7): rowsQ5_1ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q4_1, 8): rowsQ4_1ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    case (.q5_1, 8): rowsQ5_1ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
+    #endif
     case (.q8_0, 8): rowsQ8_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q8_0, 4): rowsQ8_0ix4(w, stride, rows, prep, prepStride, blocks, out, outStride)
     case (.q8_0, 3): rowsQ8_0ix3(w, stride, rows, prep, prepStride, blocks, out, outStride)
@@ -377,36 +391,8 @@ extension QuantKernels {
     int8Loop(w, stride, rows, p, ps, n, out, os, count: 2, bits: 8, hasMin: false, accumulate: false)
   }
 
+  // Groups of 5...7 (and 8 for the _1 types), with AVX-512's registers.
   #if EDGELM_AVX512VNNI
-  /// Groups of 5...8 activations for q8_0 and the pair types.
-  static func int8RowsWide(
-    _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
-    _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int
-  ) {
-    switch (type, count) {
-    case (.q8_0, 5): rowsQ8_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q8_0, 6): rowsQ8_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q8_0, 7): rowsQ8_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q8_0, 8): rowsQ8_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_0, 5): rowsQ4_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_0, 6): rowsQ4_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_0, 7): rowsQ4_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_0, 8): rowsQ4_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_1, 5): rowsQ4_1ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_1, 6): rowsQ4_1ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_1, 7): rowsQ4_1ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q4_1, 8): rowsQ4_1ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q5_0, 5): rowsQ5_0ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q5_0, 6): rowsQ5_0ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q5_0, 7): rowsQ5_0ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q5_0, 8): rowsQ5_0ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q5_1, 5): rowsQ5_1ix5(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q5_1, 6): rowsQ5_1ix6(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    case (.q5_1, 7): rowsQ5_1ix7(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    default: rowsQ5_1ix8(w, stride, rows, prep, prepStride, blocks, out, outStride)
-    }
-  }
-
   @inline(never)
   static func rowsQ8_0ix5(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     int8Loop(w, stride, rows, p, ps, n, out, os, count: 5, bits: 8, hasMin: false, accumulate: false)
