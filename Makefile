@@ -43,7 +43,7 @@ models:
 build:
 	swift build $(SWIFT_FLAGS)
 
-SOURCES := $(shell find Sources Include -type f) Cross/build-embedded.sh Cross/libedgelm.map
+SOURCES := $(shell find Sources Include -type f) Cross/build-embedded.sh Cross/libedgelm.map Cross/glibc-start.c
 
 ## lib: the shipped, runtime-free libedgelm.so and edgelm for this machine
 ## (rebuilt only when a source changed).
@@ -93,6 +93,7 @@ endif
 test-embedded: lib
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh host $(BUILD)/host
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/kernels/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/examples.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/paging/run.sh $(BUILD)/host
 	python3 Tests/fuzz/mutations.py $(BUILD)/host $(MODEL) -n 300
@@ -100,6 +101,8 @@ test-embedded: lib
 test-cross: cross-aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh aarch64 $(BUILD)/aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh aarch64 $(BUILD)/aarch64
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/kernels/run.sh aarch64 $(BUILD)/aarch64
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/old_glibc.sh $(BUILD)/aarch64
 
 ## tsan: the shared-model and thread-pool tests under ThreadSanitizer
 ## (an optimized build with -sanitize=thread, not part of `make test`).

@@ -2,9 +2,14 @@
 # Builds the shipped artefacts in Embedded Swift mode (no Swift runtime):
 #   OUT/libedgelm.so, OUT/libedgelm.a objects, OUT/edgelm (CLI)
 # Usage: Cross/build-embedded.sh host|aarch64 OUT_DIR
+#        Cross/build-embedded.sh host|aarch64 OUT_DIR --program NAME SOURCE...
+#          builds only OUT_DIR/NAME from SOURCE... against the core already
+#          built in OUT_DIR (test programs, e.g. Tests/kernels).
 set -euo pipefail
 target=${1:-host}
 out=${2:-build/$target}
+program=()
+if [ "${3:-}" = --program ]; then program=("${@:4}"); fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mkdir -p "$out"
@@ -40,26 +45,64 @@ case "$target" in
     tflags=(-target "$triple" -Xcc --sysroot=/usr/aarch64-linux-gnu
             -Xcc -I/usr/aarch64-linux-gnu/include -Xcc -I/usr/include
             -Xcc -D__linux__ -Xcc -D__unix__)
-    ldpath=(-L/usr/lib/aarch64-linux-gnu)
+    # libpthread.so.0 by name: glibc before 2.34 defines pthread_create
+    # there (shim.c binds the version all of them have).
+    ldpath=(-L/usr/lib/aarch64-linux-gnu -Wl,--no-as-needed -l:libpthread.so.0)
     ;;
   *) echo "error: unknown target '$target' (host, aarch64)" >&2; exit 2 ;;
 esac
 unicode="$embedded_lib/$triple/libswiftUnicodeDataTables.a"
 
+# Executables for aarch64 start through Cross/glibc-start.c (glibc 2.31).
+start=()
+if [ "$target" = aarch64 ]; then
+  tflags+=(-D EDGELM_ARM_KERNELS)
+  start=("$out/glibc-start.o" -Wl,--wrap=__libc_start_main)
+fi
+
+# link NAME SOURCE...: an executable from Swift sources and the core.
+link() {
+  local name=$1; shift
+  swiftc "${common[@]}" "${tflags[@]}" -module-name "${name//-/_}" -I "$out" -c "$@" -o "$out/${name}_cli.o"
+  "$cc" -o "$out/$name" "$out/${name}_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
+    ${start[@]+"${start[@]}"} "${ldpath[@]}" -ljson-c -lm -lpthread
+}
+if [ ${#program[@]} -gt 0 ]; then
+  [ -f "$out/EdgeLM.o" ] || { echo "error: build the core in $out first" >&2; exit 2; }
+  link "${program[@]}"
+  echo "built $out/${program[0]} ($target)"
+  exit 0
+fi
+
 "$cc" -c -O2 -fPIC -std=gnu11 -I Sources/CEdgeSys/include Sources/CEdgeSys/shim.c -o "$out/shim.o"
+[ "$target" != aarch64 ] || "$cc" -c -O2 -fPIC Cross/glibc-start.c -o "$out/glibc-start.o"
+
+# The Arm int8 kernels (Sources/EdgeLMArm), built twice for aarch64: for
+# Armv8.0 (module EdgeLMArmNEON) and with the dot-product instructions
+# (EdgeLMArmDotProd). Their C-ABI entry points differ by build; the core
+# (EDGELM_ARM_KERNELS) picks one set at run time from the CPU's HWCAP
+# (Quant/ArmBackend.swift).
+arm_objects=()
+if [ "$target" = aarch64 ]; then
+  arm_sources=$(find Sources/EdgeLMArm -name '*.swift' | sort)
+  swiftc "${common[@]}" "${tflags[@]}" -parse-as-library -module-name EdgeLMArmNEON \
+    -c $arm_sources -o "$out/EdgeLMArmNEON.o"
+  swiftc "${common[@]}" "${tflags[@]}" -D EDGELM_DOTPROD -Xcc -march=armv8.2-a+dotprod \
+    -parse-as-library -module-name EdgeLMArmDotProd -c $arm_sources -o "$out/EdgeLMArmDotProd.o"
+  arm_objects=("$out/EdgeLMArmNEON.o" "$out/EdgeLMArmDotProd.o")
+fi
+
 core_sources=$(find Sources/EdgeLM -name '*.swift' | sort)
 swiftc "${common[@]}" "${tflags[@]}" -parse-as-library -module-name EdgeLM \
   -emit-module -emit-module-path "$out/EdgeLM.swiftmodule" \
-  -c $core_sources -o "$out/EdgeLM.o"
+  -c $core_sources -o "$out/EdgeLM-core.o"
+# One relocatable object for the whole core (what the CLI and libedgelm.so link).
+"$cc" -r -nostdlib -o "$out/EdgeLM.o" "$out/EdgeLM-core.o" ${arm_objects[@]+"${arm_objects[@]}"}
 # Only the edgelm_* functions of Include/edgelm.h are exported.
 "$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
   "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so \
   -Wl,--version-script=Cross/libedgelm.map -Wl,--gc-sections
 
-cli_sources=$(find Sources/edgelm -name '*.swift' | sort)
-swiftc "${common[@]}" "${tflags[@]}" -module-name edgelm -I "$out" \
-  -c $cli_sources -o "$out/edgelm_cli.o"
-"$cc" -o "$out/edgelm" "$out/edgelm_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
-  "${ldpath[@]}" -ljson-c -lm -lpthread
+link edgelm $(find Sources/edgelm -name '*.swift' | sort)
 cp Include/edgelm.h "$out/"
 echo "built $out/libedgelm.so and $out/edgelm ($target)"

@@ -1,8 +1,25 @@
 /*
  * The few things CEdgeSys implements in C rather than as static inline
- * wrappers: the per-thread error message (C11 _Thread_local).
+ * wrappers: the per-thread error message (C11 _Thread_local), the CPU
+ * feature query, and what keeps the aarch64 library loadable on glibc 2.31
+ * (Raspberry Pi OS Bullseye, Ubuntu 20.04) although it is built against
+ * Debian 12's 2.36: file status through statx (2.28) instead of stat/fstat
+ * (symbols of 2.33), pthread_create/join bound to their first aarch64
+ * versions (2.17; 2.34 moved them into libc under a new version, and the
+ * link names libpthread.so.0, where older glibc has them), and our own
+ * arc4random_buf (2.36).
  */
+#define _GNU_SOURCE /* statx */
 #include "edgelm_sys.h"
+#include <sys/random.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#include <fcntl.h>
+#if defined(__GLIBC__)
+__asm__(".symver pthread_create, pthread_create@GLIBC_2.17");
+__asm__(".symver pthread_join, pthread_join@GLIBC_2.17");
+#endif
+#endif
 
 /* Long enough for any message EdgeLM writes; longer ones are cut. */
 #define EDGELM_SYS_ERROR_CAPACITY 1024
@@ -16,3 +33,58 @@ void edgelm_sys_set_last_error(const char *message, size_t length) {
 }
 
 const char *edgelm_sys_last_error(void) { return last_error; }
+
+int edgelm_sys_cpu_has_dotprod(void) {
+#if defined(__aarch64__)
+  return (getauxval(AT_HWCAP) & (1UL << 20)) != 0; /* HWCAP_ASIMDDP */
+#else
+  return 0;
+#endif
+}
+
+/* The Embedded Swift standard library seeds its hashing with arc4random_buf,
+ * which glibc has only since 2.36 (Debian 12). This definition (hidden, so
+ * not exported) is what the library links instead, so it loads on glibc
+ * 2.31 (Raspberry Pi OS Bullseye, Ubuntu 20.04): getrandom (glibc 2.25),
+ * retried on EINTR; if the kernel has no entropy source at all, the bytes
+ * left over get a fixed fill, which only weakens hash seeding. */
+__attribute__((visibility("hidden"))) void arc4random_buf(void *buf, size_t n) {
+  unsigned char *p = buf;
+  while (n > 0) {
+    ssize_t got = getrandom(p, n, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      memset(p, 0x5a, n);
+      return;
+    }
+    p += got;
+    n -= (size_t)got;
+  }
+}
+
+int edgelm_sys_thread_create(pthread_t *thread, void *(*start)(void *), void *arg) {
+  return pthread_create(thread, NULL, start, arg);
+}
+
+int edgelm_sys_thread_join(pthread_t thread) { return pthread_join(thread, NULL); }
+
+int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *info) {
+#if defined(__aarch64__)
+  struct statx sx;
+  int rc = fd >= 0 ? statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_INO, &sx)
+                   : statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_SIZE | STATX_INO, &sx);
+  if (rc != 0) return -1;
+  info->size = (int64_t)sx.stx_size;
+  info->is_regular = S_ISREG(sx.stx_mode);
+  info->device = ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor;
+  info->inode = sx.stx_ino;
+#else
+  struct stat st;
+  if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0) return -1;
+  info->size = (int64_t)st.st_size;
+  info->is_regular = S_ISREG(st.st_mode);
+  info->device = (uint64_t)st.st_dev;
+  info->inode = (uint64_t)st.st_ino;
+#endif
+  return 0;
+}

@@ -44,6 +44,8 @@ enum InfoCommand {
       out += " \(key) x\(e.count) (\(mib(e.bytes)))"
     }
     out += "\n"
+    // The dot-product kernels this CPU runs (chosen at run time on aarch64).
+    out += "kernels: \(QuantKernels.kernelSet.name)\n"
     let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength
     let batch = min(SessionOptions().batchSize, ctx)
     let kvBytes = KVCache.byteCount(config: c, contextLength: ctx, maxBatch: batch)

@@ -40,10 +40,20 @@ check() {  # check NAME EXPECTED ACTUAL
   fi
 }
 
-# 1. No Swift runtime: only libc, libm, libjson-c, ld.so.
+# 1. No Swift runtime: only libc, libm, libjson-c, ld.so (and on aarch64
+#    libpthread.so.0, where glibc before 2.34 has pthread_create).
 needed=$($readelf -d "$dir/libedgelm.so" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
-bad=$(echo "$needed" | tr ' ' '\n' | grep -v -E '^(libc\.so\.6|libm\.so\.6|libjson-c\.so\.5|ld-linux.*|)$' || true)
+bad=$(echo "$needed" | tr ' ' '\n' | grep -v -E '^(libc\.so\.6|libm\.so\.6|libjson-c\.so\.5|libpthread\.so\.0|ld-linux.*|)$' || true)
 check "libedgelm.so needs only libc/libm/json-c ($needed)" "" "$bad"
+# The glibc a board needs: at most 2.31 (Raspberry Pi OS Bullseye, Ubuntu
+# 20.04) for aarch64 (Sources/CEdgeSys/shim.c says how).
+if [ "$target" = aarch64 ]; then
+  for f in libedgelm.so edgelm; do
+    newest=$(aarch64-linux-gnu-objdump -T "$dir/$f" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1)
+    check "$f needs no glibc symbol above GLIBC_2.31 (newest: $newest)" GLIBC_2.31 \
+      "$(printf '%s\n' "$newest" GLIBC_2.31 | sort -V | tail -n 1)"
+  done
+fi
 cli_needed=$($readelf -d "$dir/edgelm" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | grep -i swift || true)
 check "edgelm CLI needs no Swift runtime" "" "$cli_needed"
 

@@ -36,12 +36,22 @@ static inline int edgelm_sys_errno(void) { return errno; }
 static inline void edgelm_sys_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 static inline int edgelm_sys_is_map_failed(const void *p) { return p == MAP_FAILED; }
 
-/* File size via fstat; -1 on error, errno set. */
+/* What EdgeLM needs of stat(2), for the file open as `fd` (fd >= 0) or
+ * else at `path`: 0, or -1 with errno set (shim.c: statx on aarch64, so
+ * that the library needs no glibc newer than 2.31). */
+typedef struct {
+  int64_t size;
+  int is_regular;
+  uint64_t device, inode;
+} edgelm_sys_file_info;
+int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *info);
+
+/* File size of an open regular file; -1 on error, errno set. */
 static inline int64_t edgelm_sys_file_size(int fd) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) return -1;
-  if (!S_ISREG(st.st_mode)) { errno = EINVAL; return -1; }
-  return (int64_t)st.st_size;
+  edgelm_sys_file_info info;
+  if (edgelm_sys_file_info_get(fd, NULL, &info) != 0) return -1;
+  if (!info.is_regular) { errno = EINVAL; return -1; }
+  return info.size;
 }
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -124,22 +134,49 @@ static inline int edgelm_sys_cpu_count(void) {
 
 static inline const char *edgelm_sys_getenv(const char *name) { return getenv(name); }
 
+/* Whether this CPU has the Armv8.2 dot-product instructions (sdot/udot), as
+ * the kernel reports them (HWCAP_ASIMDDP); 0 on other architectures. The
+ * Arm kernels are chosen at run time from it, so one aarch64 build runs
+ * on a Pi 4 (Cortex-A72, none) and uses them on a Pi 5 (Cortex-A76). */
+int edgelm_sys_cpu_has_dotprod(void);
+
+/* The Arm int8 kernels (Sources/EdgeLMArm, C-ABI entry points), in the
+ * aarch64 library only, in two builds: _neon (Armv8.0) and _dotprod (sdot).
+ * type: ggml type id (2 q4_0, 3 q4_1, 8 q8_0). See Quant/ArmBackend.swift. */
+void edgelmarm_neon_prepare(int32_t type, const void *act, intptr_t blocks, void *dst);
+void edgelmarm_neon_rows(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
+                         intptr_t blocks, float *out, _Bool accumulate);
+void edgelmarm_neon_rows_multi(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
+                               intptr_t prep_stride, intptr_t count, intptr_t blocks, float *out,
+                               intptr_t out_stride);
+void edgelmarm_dotprod_prepare(int32_t type, const void *act, intptr_t blocks, void *dst);
+void edgelmarm_dotprod_rows(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
+                            intptr_t blocks, float *out, _Bool accumulate);
+void edgelmarm_dotprod_rows_multi(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
+                                  intptr_t prep_stride, intptr_t count, intptr_t blocks, float *out,
+                                  intptr_t out_stride);
+
 /* Size of the regular file at `path`, or -1 if it cannot be stat'ed or is not
  * a regular file (pipes, devices, directories). Lets the config loader refuse
  * a huge file before reading it. */
 static inline int64_t edgelm_sys_regular_file_size(const char *path) {
-  struct stat st;
-  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
-  return (int64_t)st.st_size;
+  edgelm_sys_file_info info;
+  if (edgelm_sys_file_info_get(-1, path, &info) != 0 || !info.is_regular) return -1;
+  return info.size;
 }
 
 /* 1 if `a` and `b` name the same existing file (same device and inode),
  * 0 otherwise (including when either cannot be stat'ed). */
 static inline int edgelm_sys_same_file(const char *a, const char *b) {
-  struct stat sa, sb;
-  if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  edgelm_sys_file_info ia, ib;
+  if (edgelm_sys_file_info_get(-1, a, &ia) != 0 || edgelm_sys_file_info_get(-1, b, &ib) != 0) return 0;
+  return ia.device == ib.device && ia.inode == ib.inode;
 }
+
+/* pthread_create / pthread_join (shim.c binds them to glibc's first
+ * aarch64 versions, which glibc 2.31 has). */
+int edgelm_sys_thread_create(pthread_t *thread, void *(*start)(void *), void *arg);
+int edgelm_sys_thread_join(pthread_t thread);
 
 /* The per-thread last-error message behind edgelm_last_error() (shim.c):
  * C's _Thread_local, which Embedded Swift cannot declare. Hidden: not part

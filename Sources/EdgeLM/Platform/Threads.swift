@@ -49,7 +49,7 @@ public final class PlatformThread {
   /// - Throws: `.resourceLimit` when the OS refuses a new thread.
   public init(_ body: @escaping () -> Void) throws(EdgeLMError) {
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    let rc = pthread_create(&thread, nil, { arg in
+    let rc = edgelm_sys_thread_create(&thread, { arg in
       let box = Unmanaged<PlatformThread.Box>.fromOpaque(arg!).takeRetainedValue()
       box.body()
       return nil
@@ -64,7 +64,7 @@ public final class PlatformThread {
   /// Waits for the thread to finish. Called at most once.
   public func join() {
     if started {
-      pthread_join(thread, nil)
+      _ = edgelm_sys_thread_join(thread)
       started = false
     }
   }

@@ -101,7 +101,7 @@ extension QuantKernels {
   /// (and decodes) each weight row once per group; the results are
   /// bit-identical to `dotRowsPrepared` one activation at a time, which a
   /// last single activation (and q2_K, q3_K) uses.
-  static func dotRowsPreparedBatch(
+  public static func dotRowsPreparedBatch(
     _ type: GGMLType, weights: UnsafeRawPointer, rowStride: Int, rows: Int,
     prepared: UnsafeRawPointer, preparedStride: Int, batch: Int, cols: Int,
     out: UnsafeMutablePointer<Float>, outStride: Int
@@ -153,6 +153,11 @@ extension QuantKernels {
     #if EDGELM_AVX2
     if usesInt8(type) {
       int8RowsMulti(type, w, stride, rows, prep, prepStride, count, blocks, out, outStride)
+      return true
+    }
+    #elseif EDGELM_ARM_KERNELS
+    if usesArm(type) {
+      armRowsMulti(type, w, stride, rows, prep, prepStride, count, blocks, out, outStride)
       return true
     }
     #endif
@@ -224,6 +229,8 @@ extension QuantKernels {
   static func preparedBytes(_ type: GGMLType, blocks: Int) -> Int {
     #if EDGELM_AVX2
     if usesInt8(type) { return int8PreparedBytes(type, blocks: blocks) }
+    #elseif EDGELM_ARM_KERNELS
+    if usesArm(type) { return armPreparedBytes(blocks: blocks) }
     #endif
     switch type {
     case .f32, .f16, .bf16: return 4 * blocks
@@ -242,6 +249,8 @@ extension QuantKernels {
   static func maxPreparedBlocks(_ type: GGMLType) -> Int {
     #if EDGELM_AVX2
     if usesInt8(type) { return int8MaxBlocks(type) }
+    #elseif EDGELM_ARM_KERNELS
+    if usesArm(type) { return armMaxBlocks }
     #endif
     switch type {
     case .f16, .bf16: return scratchBytes / 4
@@ -257,6 +266,8 @@ extension QuantKernels {
   static func prepare(_ type: GGMLType, _ activation: UnsafeRawPointer, blocks: Int, into buffer: UnsafeMutableRawPointer) {
     #if EDGELM_AVX2
     if usesInt8(type) { return int8Prepare(type, activation, blocks: blocks, into: buffer) }
+    #elseif EDGELM_ARM_KERNELS
+    if usesArm(type) { return armPrepare(type, activation, blocks: blocks, into: buffer) }
     #endif
     switch type {
     case .f32: buffer.copyMemory(from: activation, byteCount: 4 &* blocks)
@@ -279,6 +290,8 @@ extension QuantKernels {
   ) {
     #if EDGELM_AVX2
     if usesInt8(type) { return int8RowsPrepared(type, w, stride, rows, prep, blocks, out, accumulate: accumulate) }
+    #elseif EDGELM_ARM_KERNELS
+    if usesArm(type) { return armRows(type, w, stride, rows, prep, blocks, out, accumulate: accumulate) }
     #endif
     switch type {
     case .f32: rowsF32(w, stride, rows, prep, blocks, out, accumulate)
