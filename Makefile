@@ -43,7 +43,7 @@ models:
 build:
 	swift build $(SWIFT_FLAGS)
 
-SOURCES := $(shell find Sources Include -type f) Cross/build-embedded.sh Cross/libedgelm.map Cross/glibc-start.c
+SOURCES := $(shell find Sources Include -type f) Cross/build-embedded.sh Cross/libedgelm.map Cross/glibc-compat.c
 
 ## lib: the shipped, runtime-free libedgelm.so and edgelm for this machine
 ## (rebuilt only when a source changed).

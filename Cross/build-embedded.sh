@@ -53,11 +53,13 @@ case "$target" in
 esac
 unicode="$embedded_lib/$triple/libswiftUnicodeDataTables.a"
 
-# Executables for aarch64 start through Cross/glibc-start.c (glibc 2.31).
-start=()
+# What is linked for aarch64 needs no glibc above 2.31: Cross/glibc-compat.c
+# (for executables also the start-up wrapper).
+compat=() start=()
 if [ "$target" = aarch64 ]; then
   tflags+=(-D EDGELM_ARM_KERNELS)
-  start=("$out/glibc-start.o" -Wl,--wrap=__libc_start_main)
+  compat=("$out/glibc-compat.o")
+  start=(-Wl,--wrap=__libc_start_main)
 fi
 
 # link NAME SOURCE...: an executable from Swift sources and the core.
@@ -65,7 +67,7 @@ link() {
   local name=$1; shift
   swiftc "${common[@]}" "${tflags[@]}" -module-name "${name//-/_}" -I "$out" -c "$@" -o "$out/${name}_cli.o"
   "$cc" -o "$out/$name" "$out/${name}_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
-    ${start[@]+"${start[@]}"} "${ldpath[@]}" -ljson-c -lm -lpthread
+    ${compat[@]+"${compat[@]}"} ${start[@]+"${start[@]}"} "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--gc-sections
 }
 if [ ${#program[@]} -gt 0 ]; then
   [ -f "$out/EdgeLM.o" ] || { echo "error: build the core in $out first" >&2; exit 2; }
@@ -74,8 +76,12 @@ if [ ${#program[@]} -gt 0 ]; then
   exit 0
 fi
 
-"$cc" -c -O2 -fPIC -std=gnu11 -I Sources/CEdgeSys/include Sources/CEdgeSys/shim.c -o "$out/shim.o"
-[ "$target" != aarch64 ] || "$cc" -c -O2 -fPIC Cross/glibc-start.c -o "$out/glibc-start.o"
+# -ffunction-sections: links with --gc-sections drop shim.c's weak thread
+# functions where Cross/glibc-compat.c replaces them (and their references
+# to the newest pthread symbols with them).
+"$cc" -c -O2 -fPIC -std=gnu11 -ffunction-sections -I Sources/CEdgeSys/include Sources/CEdgeSys/shim.c -o "$out/shim.o"
+[ "$target" != aarch64 ] ||
+  "$cc" -c -O2 -fPIC -I Sources/CEdgeSys/include Cross/glibc-compat.c -o "$out/glibc-compat.o"
 
 # The Arm int8 kernels (Sources/EdgeLMArm), built twice for aarch64: for
 # Armv8.0 (module EdgeLMArmNEON) and with the dot-product instructions
@@ -99,7 +105,7 @@ swiftc "${common[@]}" "${tflags[@]}" -parse-as-library -module-name EdgeLM \
 # One relocatable object for the whole core (what the CLI and libedgelm.so link).
 "$cc" -r -nostdlib -o "$out/EdgeLM.o" "$out/EdgeLM-core.o" ${arm_objects[@]+"${arm_objects[@]}"}
 # Only the edgelm_* functions of Include/edgelm.h are exported.
-"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
+"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" ${compat[@]+"${compat[@]}"} "$unicode" \
   "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so \
   -Wl,--version-script=Cross/libedgelm.map -Wl,--gc-sections
 

@@ -21,7 +21,7 @@ sed -e 's|@PREFIX@|/usr/local|' "$root/Cross/edgelm.pc.in" > "$stage/lib/pkgconf
 cp "$root/Examples/c/firmware_example.c" "$root/Examples/c/Makefile" "$root/Examples/c/config.json" "$stage/examples/c/"
 "$cc" -std=c99 -O2 -Wall -Wextra -Werror -pedantic -I "$stage/include" \
   -o "$stage/bin/firmware_example" "$root/Examples/c/firmware_example.c" -L "$stage/lib" -ledgelm \
-  $([ "$target" != aarch64 ] || echo "$dir/glibc-start.o -Wl,--wrap=__libc_start_main")
+  $([ "$target" != aarch64 ] || echo "$dir/glibc-compat.o -Wl,--wrap=__libc_start_main")
 cat > "$stage/README.txt" <<TXT
 EdgeLM for $triple (Raspberry Pi OS 64-bit and similar)
 

@@ -1,13 +1,11 @@
 /*
  * The few things CEdgeSys implements in C rather than as static inline
  * wrappers: the per-thread error message (C11 _Thread_local), the CPU
- * feature query, and what keeps the aarch64 library loadable on glibc 2.31
- * (Raspberry Pi OS Bullseye, Ubuntu 20.04) although it is built against
- * Debian 12's 2.36: file status through statx (2.28) instead of stat/fstat
- * (symbols of 2.33), pthread_create/join bound to their first aarch64
- * versions (2.17; 2.34 moved them into libc under a new version, and the
- * link names libpthread.so.0, where older glibc has them), and our own
- * arc4random_buf (2.36).
+ * feature query, thread start/join, and what keeps the aarch64 library
+ * loadable on glibc 2.31 (Raspberry Pi OS Bullseye, Ubuntu 20.04) although
+ * it is built against Debian 12's 2.36: file status through statx (2.28)
+ * instead of stat/fstat (symbols of 2.33), and our own arc4random_buf
+ * (2.36). The rest of that is in Cross/glibc-compat.c.
  */
 #define _GNU_SOURCE /* statx */
 #include "edgelm_sys.h"
@@ -15,10 +13,6 @@
 #if defined(__aarch64__)
 #include <sys/auxv.h>
 #include <fcntl.h>
-#if defined(__GLIBC__)
-__asm__(".symver pthread_create, pthread_create@GLIBC_2.17");
-__asm__(".symver pthread_join, pthread_join@GLIBC_2.17");
-#endif
 #endif
 
 /* Long enough for any message EdgeLM writes; longer ones are cut. */
@@ -62,11 +56,13 @@ __attribute__((visibility("hidden"))) void arc4random_buf(void *buf, size_t n) {
   }
 }
 
-int edgelm_sys_thread_create(pthread_t *thread, void *(*start)(void *), void *arg) {
+/* Weak: the aarch64 builds we ship replace these with versions bound to
+ * glibc 2.17's symbols (Cross/glibc-compat.c). */
+__attribute__((weak)) int edgelm_sys_thread_create(pthread_t *thread, void *(*start)(void *), void *arg) {
   return pthread_create(thread, NULL, start, arg);
 }
 
-int edgelm_sys_thread_join(pthread_t thread) { return pthread_join(thread, NULL); }
+__attribute__((weak)) int edgelm_sys_thread_join(pthread_t thread) { return pthread_join(thread, NULL); }
 
 int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *info) {
 #if defined(__aarch64__)

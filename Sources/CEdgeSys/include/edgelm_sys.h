@@ -173,8 +173,8 @@ static inline int edgelm_sys_same_file(const char *a, const char *b) {
   return ia.device == ib.device && ia.inode == ib.inode;
 }
 
-/* pthread_create / pthread_join (shim.c binds them to glibc's first
- * aarch64 versions, which glibc 2.31 has). */
+/* pthread_create / pthread_join (shim.c; for aarch64 bound to glibc's first
+ * versions, which glibc 2.31 has: Cross/glibc-compat.c). */
 int edgelm_sys_thread_create(pthread_t *thread, void *(*start)(void *), void *arg);
 int edgelm_sys_thread_join(pthread_t thread);
 
