@@ -24,6 +24,22 @@ import Testing
     #expect(Array(UnsafeBufferPointer(start: counts, count: 1000)) == expected)
   }
 
+  /// A released pool stops and joins its workers: 200 pools of 3 threads,
+  /// each used once, leave the process with no more threads than before (a
+  /// worker that held its pool kept the pool and the threads alive: +400).
+  /// Other tests run in parallel and start threads of their own, hence the
+  /// small allowance.
+  @Test func releasedPoolsLeaveNoThreads() throws {
+    func threads() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count }
+    let before = try threads()
+    for _ in 0..<200 {
+      let pool = try ThreadPool(threadCount: 3)
+      pool.parallelFor(3) { _ in }
+    }
+    let after = try threads()
+    #expect(after <= before + 16, "threads before \(before), after 200 pools \(after)")
+  }
+
   @Test func rejectsAnEmptyPool() {
     #expect(throws: EdgeLMError.self) { try ThreadPool(threadCount: 0) }
   }

@@ -9,13 +9,20 @@ public final class ThreadPool {
   /// Total threads working on a task, the caller included.
   public let threadCount: Int
 
-  private let generation = Atomic<Int>(0)   // bumped once per task
-  private let pending = Atomic<Int>(0)      // workers still on the current task
-  private let sleepers = Atomic<Int>(0)     // workers blocked on `wake`
-  private let stopping = Atomic<Bool>(false)
-  private let mutex = PlatformMutex()
-  private let wake = PlatformCondition()
-  private var task: ((Int) -> Void)? = nil
+  /// What the workers share with the caller. Workers hold this, never the
+  /// pool: so releasing the pool runs its deinit, which stops and joins them
+  /// (a worker holding the pool kept it, and its threads, alive for ever).
+  private final class Shared {
+    let generation = Atomic<Int>(0)   // bumped once per task
+    let pending = Atomic<Int>(0)      // workers still on the current task
+    let sleepers = Atomic<Int>(0)     // workers blocked on `wake`
+    let stopping = Atomic<Bool>(false)
+    let mutex = PlatformMutex()
+    let wake = PlatformCondition()
+    var task: ((Int) -> Void)? = nil
+  }
+
+  private let shared = Shared()
   private var workers: [PlatformThread] = []
 
   /// Nanoseconds a worker spins waiting for the next task before sleeping.
@@ -29,12 +36,10 @@ public final class ThreadPool {
       throw EdgeLMError(.invalidArgument, "thread count \(threadCount) is out of range 1...1024")
     }
     self.threadCount = threadCount
-    // Workers hold the pool unretained (no cycle); deinit joins them before
-    // the pool goes away. (Embedded Swift has no `unowned`.)
-    let pool = Unmanaged.passUnretained(self)
+    let shared = self.shared
     for index in 1..<threadCount {
       do {
-        let worker = try PlatformThread { pool.takeUnretainedValue().workerLoop(index) }
+        let worker = try PlatformThread { ThreadPool.workerLoop(shared, index) }
         workers.append(worker)
       } catch {
         shutdown()
@@ -46,10 +51,10 @@ public final class ThreadPool {
   deinit { shutdown() }
 
   private func shutdown() {
-    stopping.store(true, ordering: .sequentiallyConsistent)
-    mutex.lock()
-    wake.broadcast()
-    mutex.unlock()
+    shared.stopping.store(true, ordering: .sequentiallyConsistent)
+    shared.mutex.lock()
+    shared.wake.broadcast()
+    shared.mutex.unlock()
     for worker in workers { worker.join() }
     workers.removeAll()
   }
@@ -61,21 +66,22 @@ public final class ThreadPool {
       body(0)
       return
     }
-    task = body
-    pending.store(threadCount - 1, ordering: .relaxed)
-    generation.add(1, ordering: .sequentiallyConsistent)
-    if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-      mutex.lock()
-      wake.broadcast()
-      mutex.unlock()
+    let s = shared
+    s.task = body
+    s.pending.store(threadCount - 1, ordering: .relaxed)
+    s.generation.add(1, ordering: .sequentiallyConsistent)
+    if s.sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+      s.mutex.lock()
+      s.wake.broadcast()
+      s.mutex.unlock()
     }
     body(0)
     var spins = 0
-    while pending.load(ordering: .acquiring) != 0 {
+    while s.pending.load(ordering: .acquiring) != 0 {
       spins += 1
       if spins > 100_000 { PlatformThread.yield() }
     }
-    task = nil
+    s.task = nil
   }
 
   /// Splits `0..<count` into one contiguous range per worker and runs
@@ -107,35 +113,35 @@ public final class ThreadPool {
     }
   }
 
-  private func workerLoop(_ index: Int) {
+  private static func workerLoop(_ s: Shared, _ index: Int) {
     var seen = 0
     while true {
       var spinStart: UInt64 = 0
       var spins = 0
-      while generation.load(ordering: .acquiring) == seen {
-        if stopping.load(ordering: .relaxed) { return }
+      while s.generation.load(ordering: .acquiring) == seen {
+        if s.stopping.load(ordering: .relaxed) { return }
         spins += 1
         if spins & 1023 == 0 {
           let now = Clock.nanoseconds()
           if spinStart == 0 { spinStart = now }
           if now - spinStart > ThreadPool.spinNanoseconds {
-            mutex.lock()
-            sleepers.add(1, ordering: .sequentiallyConsistent)
-            while generation.load(ordering: .sequentiallyConsistent) == seen
-              && !stopping.load(ordering: .relaxed)
+            s.mutex.lock()
+            s.sleepers.add(1, ordering: .sequentiallyConsistent)
+            while s.generation.load(ordering: .sequentiallyConsistent) == seen
+              && !s.stopping.load(ordering: .relaxed)
             {
-              wake.wait(mutex)
+              s.wake.wait(s.mutex)
             }
-            sleepers.subtract(1, ordering: .sequentiallyConsistent)
-            mutex.unlock()
+            s.sleepers.subtract(1, ordering: .sequentiallyConsistent)
+            s.mutex.unlock()
             spinStart = 0
           }
         }
       }
-      if stopping.load(ordering: .relaxed) { return }
-      seen = generation.load(ordering: .acquiring)
-      task?(index)
-      pending.subtract(1, ordering: .releasing)
+      if s.stopping.load(ordering: .relaxed) { return }
+      seen = s.generation.load(ordering: .acquiring)
+      s.task?(index)
+      s.pending.subtract(1, ordering: .releasing)
     }
   }
 }
