@@ -1,5 +1,6 @@
 // The Arm backend of Quant/: int8 dot-product kernels for the 32-element
-// block types (q4_0, q4_1, q8_0) on aarch64, with NEON intrinsics.
+// block types (q4_0, q4_1, q5_0, q5_1, q8_0) on aarch64, with NEON
+// intrinsics.
 //
 // One source, two builds. Cross/build-embedded.sh compiles this folder
 // twice into the same library: as module EdgeLMArmNEON for Armv8.0 (Pi 4,
@@ -27,31 +28,63 @@
 // Prepared activation layout (prepare*), 40 bytes per block (the core's
 // QuantKernels.armPreparedBytes): per block its 32 codes as int8
 // (clamped to [-127, 127]), then one Float per block: d_a; then one 32-bit
-// value per block: for q8_1 (weights q4_1) the Float s_a = d_a * sum(codes),
-// for q8_0 with q4_0 weights the Int32 8 * sum(codes) (q4_0's codes are
-// nibble - 8: the nibble dot product minus it), unused for q8_0 weights.
+// value per block: for q8_1 (weights q4_1, q5_1) the Float s_a = d_a *
+// sum(codes), for q8_0 the Int32 sum(codes) (q4_0's codes are nibble - 8:
+// the dot product of the nibbles minus 8 times it; q5_0's 16 times).
 
 #if arch(arm64)
 import _Builtin_intrinsics.arm.neon
 
 /// Byte offsets of ggml's blocks (Quant/BlockFormats.swift).
 enum Block {
-  static let q4_0Bytes = 18, q4_0Qs = 2
-  static let q4_1Bytes = 20, q4_1Qs = 4
-  static let q8_0Bytes = 34, q8_0Qs = 2
   static let q8_1Bytes = 36, q8_1Qs = 4, q8_1S = 2
+  static let q8_0Bytes = 34, q8_0Qs = 2
 }
 
-/// The weight formats these kernels read. `bias`: q4_0 (codes nibble - 8);
-/// `hasMin`: q4_1 (value d * q + m); neither: q8_0.
+/// The weight formats these kernels read, with their facts: block bytes,
+/// where the codes (and the fifth bits) are, whether the value is d * q + m
+/// (`hasMin`, activation q8_1) or d * (q - bias) (`bias`: 8 for 4-bit, 16
+/// for 5-bit codes, 0 for q8_0; activation q8_0).
 enum WeightFormat {
-  case q4_0, q4_1, q8_0
+  case q4_0, q4_1, q5_0, q5_1, q8_0
 
   @inline(__always) var blockBytes: Int {
     switch self {
-    case .q4_0: return Block.q4_0Bytes
-    case .q4_1: return Block.q4_1Bytes
+    case .q4_0: return 18
+    case .q4_1: return 20
+    case .q5_0: return 22
+    case .q5_1: return 24
     case .q8_0: return Block.q8_0Bytes
+    }
+  }
+  /// Offset of the codes.
+  @inline(__always) var qs: Int {
+    switch self {
+    case .q4_0, .q8_0: return 2
+    case .q4_1: return 4
+    case .q5_0: return 6
+    case .q5_1: return 8
+    }
+  }
+  /// Offset of the 32 fifth bits (5-bit formats).
+  @inline(__always) var qh: Int { self == .q5_0 ? 2 : 4 }
+  @inline(__always) var hasMin: Bool { self == .q4_1 || self == .q5_1 }
+  @inline(__always) var fiveBits: Bool { self == .q5_0 || self == .q5_1 }
+  @inline(__always) var bias: Int32 {
+    switch self {
+    case .q4_0: return 8
+    case .q5_0: return 16
+    default: return 0
+    }
+  }
+  /// The ggml type id.
+  @inline(__always) var id: Int32 {
+    switch self {
+    case .q4_0: return 2
+    case .q4_1: return 3
+    case .q5_0: return 6
+    case .q5_1: return 7
+    case .q8_0: return 8
     }
   }
 }
@@ -76,17 +109,36 @@ func dot2(_ w0: int8x16_t, _ a0: int8x16_t, _ w1: int8x16_t, _ a1: int8x16_t) ->
 }
 
 /// The 32 codes of a weight block as two int8x16 halves (elements 0..<16
-/// and 16..<32): nibbles as they are (0...15), q8_0 codes as stored.
+/// and 16..<32): 4- and 5-bit codes unsigned (0...15, 0...31: the bias is
+/// subtracted later), q8_0 codes as stored.
 @inline(__always)
 func weightCodes(_ f: WeightFormat, _ block: UnsafeRawPointer) -> (int8x16_t, int8x16_t) {
-  switch f {
-  case .q8_0:
-    return (block.loadUnaligned(fromByteOffset: Block.q8_0Qs, as: int8x16_t.self),
-            block.loadUnaligned(fromByteOffset: Block.q8_0Qs + 16, as: int8x16_t.self))
-  case .q4_0, .q4_1:
-    let v = block.loadUnaligned(fromByteOffset: f == .q4_0 ? Block.q4_0Qs : Block.q4_1Qs, as: SIMD16<UInt8>.self)
-    return (unsafeBitCast(v & 0x0F, to: int8x16_t.self), unsafeBitCast(v &>> 4, to: int8x16_t.self))
+  if f == .q8_0 {
+    return (block.loadUnaligned(fromByteOffset: f.qs, as: int8x16_t.self),
+            block.loadUnaligned(fromByteOffset: f.qs + 16, as: int8x16_t.self))
   }
+  let v = block.loadUnaligned(fromByteOffset: f.qs, as: uint8x16_t.self)
+  var low = vandq_u8(v, vdupq_n_u8(0x0F)), high = vshrq_n_u8_(v)
+  if f.fiveBits {
+    // Bit j of qh is element j's fifth bit: bytes 0, 1 of qh spread over
+    // the lanes of the low half, bytes 2, 3 over the high half, each lane
+    // testing its own bit; 0x10 where set.
+    let qh = SIMD4<UInt32>(repeating: block.loadUnaligned(fromByteOffset: f.qh, as: UInt32.self))
+    let bytes = unsafeBitCast(qh, to: uint8x16_t.self)
+    let bit = uint8x16_t(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
+    let sixteen = vdupq_n_u8(0x10)
+    let lowBytes = vqtbl1q_u8(bytes, uint8x16_t(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1))
+    let highBytes = vqtbl1q_u8(bytes, uint8x16_t(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3))
+    low = vorrq_u8(low, vandq_u8(vtstq_u8(lowBytes, bit), sixteen))
+    high = vorrq_u8(high, vandq_u8(vtstq_u8(highBytes, bit), sixteen))
+  }
+  return (unsafeBitCast(low, to: int8x16_t.self), unsafeBitCast(high, to: int8x16_t.self))
+}
+
+/// v >> 4 per byte (vshrq_n_u8 is a macro Swift cannot import).
+@inline(__always)
+func vshrq_n_u8_(_ v: uint8x16_t) -> uint8x16_t {
+  unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt8>.self) &>> 4, to: uint8x16_t.self)
 }
 
 /// d (and m) of the same block of four rows, as Floats.
@@ -94,7 +146,7 @@ func weightCodes(_ f: WeightFormat, _ block: UnsafeRawPointer) -> (int8x16_t, in
 func weightScales(
   _ f: WeightFormat, _ b0: UnsafeRawPointer, _ b1: UnsafeRawPointer, _ b2: UnsafeRawPointer, _ b3: UnsafeRawPointer
 ) -> (d: SIMD4<Float>, m: SIMD4<Float>) {
-  if f == .q4_1 {
+  if f.hasMin {
     // (d, m) pairs of the four rows, converted together.
     let dm = SIMD4<UInt32>(b0.loadUnaligned(as: UInt32.self), b1.loadUnaligned(as: UInt32.self),
                            b2.loadUnaligned(as: UInt32.self), b3.loadUnaligned(as: UInt32.self))
@@ -119,40 +171,45 @@ func fourRows(
   _ body: (Int, SIMD4<Float>) -> Void
 ) {
   let bytes = f.blockBytes
-  let dOffset = 32 &* blocks, auxOffset = 36 &* blocks
-  // Up to 4 activations: float accumulators and (q4_1) the minimum terms.
+  // Up to 4 activations: float accumulators and (_1 formats) the minimum terms.
   var acc = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
   var mins = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
-  var b = 0
-  while b < blocks {
-    let o = b &* bytes
-    let (x0l, x0h) = weightCodes(f, w0 + o)
-    let (x1l, x1h) = weightCodes(f, w1 + o)
-    let (x2l, x2h) = weightCodes(f, w2 + o)
-    let (x3l, x3h) = weightCodes(f, w3 + o)
-    let (dw, mw) = weightScales(f, w0 + o, w1 + o, w2 + o, w3 + o)
+  // Pointers that advance one block per step: the rows, the activation
+  // codes and the per-block activation values (d_a, then the sum or s_a).
+  var p0 = w0, p1 = w1, p2 = w2, p3 = w3
+  var codes = prep, scale = prep + 32 &* blocks
+  let auxOffset = 4 &* blocks
+  for _ in 0..<blocks {
+    let (x0l, x0h) = weightCodes(f, p0)
+    let (x1l, x1h) = weightCodes(f, p1)
+    let (x2l, x2h) = weightCodes(f, p2)
+    let (x3l, x3h) = weightCodes(f, p3)
+    let (dw, mw) = weightScales(f, p0, p1, p2, p3)
 
     @inline(__always)
     func apply(_ k: Int, _ acc: inout SIMD4<Float>, _ mins: inout SIMD4<Float>) {
-      let a = prep + k &* prepStride
-      let codes = a + b &* 32
-      let a0 = codes.loadUnaligned(as: int8x16_t.self), a1 = codes.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
+      let c = codes + k &* prepStride, v = scale + k &* prepStride
+      let a0 = c.loadUnaligned(as: int8x16_t.self), a1 = c.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)
       var s = vpaddq_s32(vpaddq_s32(dot2(x0l, a0, x0h, a1), dot2(x1l, a0, x1h, a1)),
                          vpaddq_s32(dot2(x2l, a0, x2h, a1), dot2(x3l, a0, x3h, a1)))
-      if f == .q4_0 {
-        s = vsubq_s32(s, vdupq_n_s32(a.loadUnaligned(fromByteOffset: auxOffset &+ 4 &* b, as: Int32.self)))
+      if f.bias != 0 {
+        s = vsubq_s32(s, vdupq_n_s32(f.bias &* v.loadUnaligned(fromByteOffset: auxOffset, as: Int32.self)))
       }
-      let da = a.loadUnaligned(fromByteOffset: dOffset &+ 4 &* b, as: Float.self)
-      acc = acc.addingProduct(SIMD4<Float>(vcvtq_f32_s32(s)), dw * da)
-      if f == .q4_1 {
-        mins = mins.addingProduct(mw, a.loadUnaligned(fromByteOffset: auxOffset &+ 4 &* b, as: Float.self))
+      acc = acc.addingProduct(SIMD4<Float>(vcvtq_f32_s32(s)), dw * v.loadUnaligned(as: Float.self))
+      if f.hasMin {
+        mins = mins.addingProduct(mw, v.loadUnaligned(fromByteOffset: auxOffset, as: Float.self))
       }
     }
     apply(0, &acc.0, &mins.0)
     if count >= 2 { apply(1, &acc.1, &mins.1) }
     if count >= 3 { apply(2, &acc.2, &mins.2) }
     if count >= 4 { apply(3, &acc.3, &mins.3) }
-    b &+= 1
+    p0 += bytes
+    p1 += bytes
+    p2 += bytes
+    p3 += bytes
+    codes += 32
+    scale += 4
   }
   body(0, acc.0 + mins.0)
   if count >= 2 { body(1, acc.1 + mins.1) }
@@ -191,9 +248,9 @@ func rowLoop(
 }
 
 /// The prepared layout of `blocks` q8_0 (`hasMin` false) or q8_1 blocks;
-/// `bias` stores 8 * sum(codes) for q4_0 weights.
+/// `sum` stores the sum of the codes (for the _0 formats' bias).
 @inline(__always)
-func prepareBlocks(_ act: UnsafeRawPointer, blocks: Int, hasMin: Bool, bias: Bool, into dst: UnsafeMutableRawPointer) {
+func prepareBlocks(_ act: UnsafeRawPointer, blocks: Int, hasMin: Bool, sum: Bool, into dst: UnsafeMutableRawPointer) {
   let bytes = hasMin ? Block.q8_1Bytes : Block.q8_0Bytes
   let qs = hasMin ? Block.q8_1Qs : Block.q8_0Qs
   let floor = int8x16_t(repeating: -127)
@@ -210,9 +267,8 @@ func prepareBlocks(_ act: UnsafeRawPointer, blocks: Int, hasMin: Bool, bias: Boo
     if hasMin {
       aux.storeBytes(of: Float(Float16(bitPattern: y.loadUnaligned(fromByteOffset: Block.q8_1S, as: UInt16.self))),
                      as: Float.self)
-    } else if bias {
-      let sum = vaddlvq_s8(c0) &+ vaddlvq_s8(c1)
-      aux.storeBytes(of: 8 &* Int32(sum), as: Int32.self)
+    } else if sum {
+      aux.storeBytes(of: Int32(vaddlvq_s8(c0) &+ vaddlvq_s8(c1)), as: Int32.self)
     }
   }
 }
@@ -225,8 +281,8 @@ func prepareBlocks(_ act: UnsafeRawPointer, blocks: Int, hasMin: Bool, bias: Boo
 // nothing of the dotprod build is compiled into code built without the
 // feature (Embedded Swift would otherwise re-emit imported functions in the
 // importing module). Not exported from libedgelm.so (no edgelm_ prefix).
-// `type` is a ggml type id: 2 (q4_0), 3 (q4_1) or 8 (q8_0); others do
-// nothing.
+// `type` is a ggml type id: 2 (q4_0), 3 (q4_1), 6 (q5_0), 7 (q5_1) or 8
+// (q8_0); others do nothing.
 
 #if EDGELM_DOTPROD
 @_cdecl("edgelmarm_dotprod_prepare")
@@ -270,11 +326,12 @@ public func armRowsMultiNEON(
 
 /// The kernels behind the entry points.
 enum ArmInt8 {
-  /// Prepares `blocks` activation blocks (q8_1 for q4_1 weights, else q8_0)
-  /// for weights of `type` (layout at the top of this file).
+  /// Prepares `blocks` activation blocks (q8_1 for the _1 weight formats,
+  /// else q8_0) for weights of `type` (layout at the top of this file).
   @inline(never)
   static func prepare(_ type: Int32, _ act: UnsafeRawPointer, _ blocks: Int, _ dst: UnsafeMutableRawPointer) {
-    prepareBlocks(act, blocks: blocks, hasMin: type == 3, bias: type == 2, into: dst)
+    let hasMin = type == WeightFormat.q4_1.id || type == WeightFormat.q5_1.id
+    prepareBlocks(act, blocks: blocks, hasMin: hasMin, sum: !hasMin, into: dst)
   }
 
   /// out[r] (+)= dot(row r, the prepared activation) for r in 0..<rows.
@@ -283,9 +340,11 @@ enum ArmInt8 {
     _ out: UnsafeMutablePointer<Float>, _ acc: Bool
   ) {
     switch type {
-    case 2: rowsQ4_0(w, stride, rows, p, n, out, acc)
-    case 3: rowsQ4_1(w, stride, rows, p, n, out, acc)
-    case 8: rowsQ8_0(w, stride, rows, p, n, out, acc)
+    case WeightFormat.q4_0.id: rowsQ4_0(w, stride, rows, p, n, out, acc)
+    case WeightFormat.q4_1.id: rowsQ4_1(w, stride, rows, p, n, out, acc)
+    case WeightFormat.q5_0.id: rowsQ5_0(w, stride, rows, p, n, out, acc)
+    case WeightFormat.q5_1.id: rowsQ5_1(w, stride, rows, p, n, out, acc)
+    case WeightFormat.q8_0.id: rowsQ8_0(w, stride, rows, p, n, out, acc)
     default: break
     }
   }
@@ -297,68 +356,91 @@ enum ArmInt8 {
     _ count: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int
   ) {
     switch (type, count) {
-    case (2, 2): rowsQ4_0x2(w, stride, rows, p, ps, n, out, os)
-    case (2, 3): rowsQ4_0x3(w, stride, rows, p, ps, n, out, os)
-    case (2, _): rowsQ4_0x4(w, stride, rows, p, ps, n, out, os)
-    case (3, 2): rowsQ4_1x2(w, stride, rows, p, ps, n, out, os)
-    case (3, 3): rowsQ4_1x3(w, stride, rows, p, ps, n, out, os)
-    case (3, _): rowsQ4_1x4(w, stride, rows, p, ps, n, out, os)
-    case (8, 2): rowsQ8_0x2(w, stride, rows, p, ps, n, out, os)
-    case (8, 3): rowsQ8_0x3(w, stride, rows, p, ps, n, out, os)
-    case (8, _): rowsQ8_0x4(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q4_0.id, 2): rowsQ4_0x2(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q4_0.id, 3): rowsQ4_0x3(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q4_0.id, _): rowsQ4_0x4(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q4_1.id, 2): rowsQ4_1x2(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q4_1.id, 3): rowsQ4_1x3(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q4_1.id, _): rowsQ4_1x4(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q5_0.id, 2): rowsQ5_0x2(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q5_0.id, 3): rowsQ5_0x3(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q5_0.id, _): rowsQ5_0x4(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q5_1.id, 2): rowsQ5_1x2(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q5_1.id, 3): rowsQ5_1x3(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q5_1.id, _): rowsQ5_1x4(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q8_0.id, 2): rowsQ8_0x2(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q8_0.id, 3): rowsQ8_0x3(w, stride, rows, p, ps, n, out, os)
+    case (WeightFormat.q8_0.id, _): rowsQ8_0x4(w, stride, rows, p, ps, n, out, os)
     default: break
     }
   }
 
-  // One non-inlined loop per type and activation count, each compiled with
-  // its format and count constants (and named so profiles show them).
+  // One non-inlined loop per format and activation count, each compiled with
+  // its format and count constants, and named as profiles and the
+  // instruction-count tools expect (rowsQ4_1, rowsQ4_1x4, ...).
 
-  @inline(never)
-  static func rowsQ4_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+  @inline(never) static func rowsQ4_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
     rowLoop(.q4_0, w, stride, rows, p, 0, count: 1, blocks: n, out, 0, accumulate: acc)
   }
-  @inline(never)
-  static func rowsQ4_1(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    rowLoop(.q4_1, w, stride, rows, p, 0, count: 1, blocks: n, out, 0, accumulate: acc)
-  }
-  @inline(never)
-  static func rowsQ8_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    rowLoop(.q8_0, w, stride, rows, p, 0, count: 1, blocks: n, out, 0, accumulate: acc)
-  }
-  @inline(never)
-  static func rowsQ4_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+  @inline(never) static func rowsQ4_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q4_0, w, stride, rows, p, ps, count: 2, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ4_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+  @inline(never) static func rowsQ4_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q4_0, w, stride, rows, p, ps, count: 3, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ4_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+  @inline(never) static func rowsQ4_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q4_0, w, stride, rows, p, ps, count: 4, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ4_1x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+
+  @inline(never) static func rowsQ4_1(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    rowLoop(.q4_1, w, stride, rows, p, 0, count: 1, blocks: n, out, 0, accumulate: acc)
+  }
+  @inline(never) static func rowsQ4_1x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q4_1, w, stride, rows, p, ps, count: 2, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ4_1x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+  @inline(never) static func rowsQ4_1x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q4_1, w, stride, rows, p, ps, count: 3, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ4_1x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+  @inline(never) static func rowsQ4_1x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q4_1, w, stride, rows, p, ps, count: 4, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ8_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+
+  @inline(never) static func rowsQ5_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    rowLoop(.q5_0, w, stride, rows, p, 0, count: 1, blocks: n, out, 0, accumulate: acc)
+  }
+  @inline(never) static func rowsQ5_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    rowLoop(.q5_0, w, stride, rows, p, ps, count: 2, blocks: n, out, os, accumulate: false)
+  }
+  @inline(never) static func rowsQ5_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    rowLoop(.q5_0, w, stride, rows, p, ps, count: 3, blocks: n, out, os, accumulate: false)
+  }
+  @inline(never) static func rowsQ5_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    rowLoop(.q5_0, w, stride, rows, p, ps, count: 4, blocks: n, out, os, accumulate: false)
+  }
+
+  @inline(never) static func rowsQ5_1(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    rowLoop(.q5_1, w, stride, rows, p, 0, count: 1, blocks: n, out, 0, accumulate: acc)
+  }
+  @inline(never) static func rowsQ5_1x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    rowLoop(.q5_1, w, stride, rows, p, ps, count: 2, blocks: n, out, os, accumulate: false)
+  }
+  @inline(never) static func rowsQ5_1x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    rowLoop(.q5_1, w, stride, rows, p, ps, count: 3, blocks: n, out, os, accumulate: false)
+  }
+  @inline(never) static func rowsQ5_1x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+    rowLoop(.q5_1, w, stride, rows, p, ps, count: 4, blocks: n, out, os, accumulate: false)
+  }
+
+  @inline(never) static func rowsQ8_0(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
+    rowLoop(.q8_0, w, stride, rows, p, 0, count: 1, blocks: n, out, 0, accumulate: acc)
+  }
+  @inline(never) static func rowsQ8_0x2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q8_0, w, stride, rows, p, ps, count: 2, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ8_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+  @inline(never) static func rowsQ8_0x3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q8_0, w, stride, rows, p, ps, count: 3, blocks: n, out, os, accumulate: false)
   }
-  @inline(never)
-  static func rowsQ8_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
+  @inline(never) static func rowsQ8_0x4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
     rowLoop(.q8_0, w, stride, rows, p, ps, count: 4, blocks: n, out, os, accumulate: false)
   }
 }

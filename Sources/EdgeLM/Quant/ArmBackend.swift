@@ -67,7 +67,7 @@ extension QuantKernels {
   /// Whether weights of `type` go through the Arm int8 kernels.
   @inline(__always)
   static func usesArm(_ type: GGMLType) -> Bool {
-    activeSet != .portable && (type == .q4_0 || type == .q4_1 || type == .q8_0)
+    activeSet != .portable && (type == .q4_0 || type == .q4_1 || type == .q5_0 || type == .q5_1 || type == .q8_0)
   }
 
   /// Bytes of the Arm kernels' prepared activation: per block 32 codes, a
