@@ -281,8 +281,8 @@ func prepareBlocks(_ act: UnsafeRawPointer, blocks: Int, hasMin: Bool, sum: Bool
 // nothing of the dotprod build is compiled into code built without the
 // feature (Embedded Swift would otherwise re-emit imported functions in the
 // importing module). Not exported from libedgelm.so (no edgelm_ prefix).
-// `type` is a ggml type id: 2 (q4_0), 3 (q4_1), 6 (q5_0), 7 (q5_1) or 8
-// (q8_0); others do nothing.
+// `type` is a ggml type id: 2 (q4_0), 3 (q4_1), 6 (q5_0), 7 (q5_1), 8
+// (q8_0), 12 (q4_K), 13 (q5_K) or 14 (q6_K); others do nothing.
 
 #if EDGELM_DOTPROD
 @_cdecl("edgelmarm_dotprod_prepare")
@@ -330,6 +330,10 @@ enum ArmInt8 {
   /// else q8_0) for weights of `type` (layout at the top of this file).
   @inline(never)
   static func prepare(_ type: Int32, _ act: UnsafeRawPointer, _ blocks: Int, _ dst: UnsafeMutableRawPointer) {
+    if type == KFormat.q4_K.id || type == KFormat.q5_K.id || type == KFormat.q6_K.id {
+      dst.copyMemory(from: act, byteCount: Q8K.bytes &* blocks)  // the K kernels read q8_K as it is
+      return
+    }
     let hasMin = type == WeightFormat.q4_1.id || type == WeightFormat.q5_1.id
     prepareBlocks(act, blocks: blocks, hasMin: hasMin, sum: !hasMin, into: dst)
   }
@@ -345,6 +349,9 @@ enum ArmInt8 {
     case WeightFormat.q5_0.id: rowsQ5_0(w, stride, rows, p, n, out, acc)
     case WeightFormat.q5_1.id: rowsQ5_1(w, stride, rows, p, n, out, acc)
     case WeightFormat.q8_0.id: rowsQ8_0(w, stride, rows, p, n, out, acc)
+    case KFormat.q4_K.id: rowsQ4_K(w, stride, rows, p, n, out, acc)
+    case KFormat.q5_K.id: rowsQ5_K(w, stride, rows, p, n, out, acc)
+    case KFormat.q6_K.id: rowsQ6_K(w, stride, rows, p, n, out, acc)
     default: break
     }
   }
@@ -371,7 +378,9 @@ enum ArmInt8 {
     case (WeightFormat.q8_0.id, 2): rowsQ8_0x2(w, stride, rows, p, ps, n, out, os)
     case (WeightFormat.q8_0.id, 3): rowsQ8_0x3(w, stride, rows, p, ps, n, out, os)
     case (WeightFormat.q8_0.id, _): rowsQ8_0x4(w, stride, rows, p, ps, n, out, os)
-    default: break
+    default:
+      // The K formats: one activation at a time (the tile of rows stays in cache).
+      for t in 0..<count { self.rows(type, w, stride, rows, p + t &* ps, n, out + t &* os, false) }
     }
   }
 

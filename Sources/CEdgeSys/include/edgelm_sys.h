@@ -142,7 +142,8 @@ int edgelm_sys_cpu_has_dotprod(void);
 
 /* The Arm int8 kernels (Sources/EdgeLMArm, C-ABI entry points), in the
  * aarch64 library only, in two builds: _neon (Armv8.0) and _dotprod (sdot).
- * type: ggml type id (2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0). See Quant/ArmBackend.swift. */
+ * type: ggml type id (2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0, 12 q4_K, 13 q5_K, 14 q6_K).
+ * See Quant/ArmBackend.swift. */
 void edgelmarm_neon_prepare(int32_t type, const void *act, intptr_t blocks, void *dst);
 void edgelmarm_neon_rows(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
                          intptr_t blocks, float *out, _Bool accumulate);

@@ -67,15 +67,25 @@ extension QuantKernels {
   /// Whether weights of `type` go through the Arm int8 kernels.
   @inline(__always)
   static func usesArm(_ type: GGMLType) -> Bool {
-    activeSet != .portable && (type == .q4_0 || type == .q4_1 || type == .q5_0 || type == .q5_1 || type == .q8_0)
+    guard activeSet != .portable else { return false }
+    switch type {
+    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K: return true
+    default: return false
+    }
   }
 
-  /// Bytes of the Arm kernels' prepared activation: per block 32 codes, a
-  /// Float scale and a 32-bit term (EdgeLMArm/ArmInt8.swift).
-  static func armPreparedBytes(blocks: Int) -> Int { 40 * blocks }
+  /// Bytes per block of the Arm kernels' prepared activation: the K formats
+  /// read the q8_K block as it is; the others 32 codes, a Float scale and a
+  /// 32-bit term (EdgeLMArm/ArmInt8.swift).
+  @inline(__always)
+  static func armPreparedBlockBytes(_ type: GGMLType) -> Int {
+    type == .q4_K || type == .q5_K || type == .q6_K ? KLayout.q8Bytes : 40
+  }
+
+  static func armPreparedBytes(_ type: GGMLType, blocks: Int) -> Int { armPreparedBlockBytes(type) * blocks }
 
   /// The most blocks whose prepared layout fits `scratchBytes` (even).
-  static var armMaxBlocks: Int { (scratchBytes / 40) & ~1 }
+  static func armMaxBlocks(_ type: GGMLType) -> Int { (scratchBytes / armPreparedBlockBytes(type)) & ~1 }
 
   static func armPrepare(_ type: GGMLType, _ act: UnsafeRawPointer, blocks: Int, into buffer: UnsafeMutableRawPointer) {
     let id = Int32(type.rawValue)
@@ -98,7 +108,8 @@ extension QuantKernels {
     }
   }
 
-  /// `count` 2...4 activations (the groups `dotRowsPreparedBatch` forms).
+  /// `count` 2...4 activations (the groups `dotRowsPreparedBatch` forms; the
+  /// K formats take them one after another).
   static func armRowsMulti(
     _ type: GGMLType, _ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ prep: UnsafeRawPointer,
     _ prepStride: Int, _ count: Int, _ blocks: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int

@@ -230,7 +230,7 @@ extension QuantKernels {
     #if EDGELM_AVX2
     if usesInt8(type) { return int8PreparedBytes(type, blocks: blocks) }
     #elseif EDGELM_ARM_KERNELS
-    if usesArm(type) { return armPreparedBytes(blocks: blocks) }
+    if usesArm(type) { return armPreparedBytes(type, blocks: blocks) }
     #endif
     switch type {
     case .f32, .f16, .bf16: return 4 * blocks
@@ -250,7 +250,7 @@ extension QuantKernels {
     #if EDGELM_AVX2
     if usesInt8(type) { return int8MaxBlocks(type) }
     #elseif EDGELM_ARM_KERNELS
-    if usesArm(type) { return armMaxBlocks }
+    if usesArm(type) { return armMaxBlocks(type) }
     #endif
     switch type {
     case .f16, .bf16: return scratchBytes / 4
