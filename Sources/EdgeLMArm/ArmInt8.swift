@@ -137,9 +137,7 @@ func weightCodes(_ f: WeightFormat, _ block: UnsafeRawPointer) -> (int8x16_t, in
 
 /// v >> 4 per byte (vshrq_n_u8 is a macro Swift cannot import).
 @inline(__always)
-func vshrq_n_u8_(_ v: uint8x16_t) -> uint8x16_t {
-  unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt8>.self) &>> 4, to: uint8x16_t.self)
-}
+func vshrq_n_u8_(_ v: uint8x16_t) -> uint8x16_t { v &>> 4 }
 
 /// d (and m) of the same block of four rows, as Floats.
 @inline(__always)
@@ -179,7 +177,9 @@ func fourRows(
   var p0 = w0, p1 = w1, p2 = w2, p3 = w3
   var codes = prep, scale = prep + 32 &* blocks
   let auxOffset = 4 &* blocks
-  for _ in 0..<blocks {
+  // One block for every activation, then on to the next.
+  @inline(__always)
+  func step() {
     let (x0l, x0h) = weightCodes(f, p0)
     let (x1l, x1h) = weightCodes(f, p1)
     let (x2l, x2h) = weightCodes(f, p2)
@@ -211,6 +211,15 @@ func fourRows(
     codes += 32
     scale += 4
   }
+  // Two blocks per iteration: more independent work between the loop's
+  // branches (the same operations in the same order as one at a time).
+  var left = blocks
+  while left >= 2 {
+    step()
+    step()
+    left &-= 2
+  }
+  if left == 1 { step() }
   body(0, acc.0 + mins.0)
   if count >= 2 { body(1, acc.1 + mins.1) }
   if count >= 3 { body(2, acc.2 + mins.2) }
