@@ -9,7 +9,8 @@
 //   - batches of 1...13 and 17 activations bit-identical to one activation
 //     at a time (dotRowsPreparedBatch against dotRowsPrepared);
 //   - rows not a multiple of 4, odd block counts, and column counts whose
-//     prepared activation is processed in several chunks.
+//     prepared activation is processed in several chunks;
+//   - the activation quantizer (q8_0/q8_1) against llama.cpp's AVX2 bytes.
 // Prints one line per failure, the kernel set, and "N passed, N failed".
 // With `dotprod-probe` it runs the dotprod build's kernel directly, without
 // asking the CPU: on a CPU without dotprod that must die of SIGILL (the
@@ -175,6 +176,47 @@ func checkType(_ type: GGMLType, cols: Int, rows: Int, _ rng: inout Rng) {
   }
 }
 
+/// The activation quantizer (`quantize` to q8_0/q8_1) gives the bytes of
+/// llama.cpp's AVX2 quantize_row_q8_0/_q8_1, written out here element by
+/// element: scale 127/amax, round half to even, saturate; d and (q8_1)
+/// d * sum as binary16. Blocks of Gaussian values, exact ties (x.5 after
+/// scaling), zeros and a lone large value.
+func checkActivationQuantizer(_ rng: inout Rng) {
+  var blocks: [[Float]] = []
+  for _ in 0..<64 { blocks.append((0..<32).map { _ in rng.gaussian(3) }) }
+  blocks.append([Float](repeating: 0, count: 32))
+  blocks.append((0..<32).map { Float($0 % 5) - 2.5 + ($0 == 0 ? 124.5 : 0) })  // 127 / 127 = 1: ties
+  blocks.append((0..<32).map { $0 == 7 ? 1e30 : 1e-30 })
+  for type in [GGMLType.q8_0, .q8_1] {
+    let bytes = type.blockBytes, qs = type == .q8_0 ? 2 : 4
+    for (i, x) in blocks.enumerated() {
+      var got = [UInt8](repeating: 0, count: bytes)
+      x.withUnsafeBufferPointer { src in
+        got.withUnsafeMutableBytes { QuantKernels.quantize(type, src.baseAddress!, $0.baseAddress!, count: 32) }
+      }
+      var amax: Float = 0
+      for v in x { amax = Swift.max(amax, abs(v)) }
+      let d = amax / 127, id: Float = amax != 0 ? 127 / amax : 0
+      var expected = [UInt8](repeating: 0, count: bytes)
+      let dBits = Half.fromFloat(d)
+      expected[0] = UInt8(dBits & 0xFF)
+      expected[1] = UInt8(dBits >> 8)
+      var sum: Int32 = 0
+      for j in 0..<32 {
+        let q = Int32((x[j] * id).rounded(.toNearestOrEven))
+        sum += q
+        expected[qs + j] = UInt8(bitPattern: Int8(clamping: q))
+      }
+      if type == .q8_1 {
+        let sBits = Half.fromFloat(d * Float(sum))
+        expected[2] = UInt8(sBits & 0xFF)
+        expected[3] = UInt8(sBits >> 8)
+      }
+      check(got == expected, type.name + " activation block " + String(i) + " differs from AVX2's bytes")
+    }
+  }
+}
+
 /// One row of q8_0 through the dotprod build's kernel, whatever the CPU.
 func probe() {
   #if EDGELM_ARM_KERNELS
@@ -203,6 +245,7 @@ if arguments.count > 1 && arguments[1] == "dotprod-probe" {
   exit(0)
 }
 var rng = Rng(state: 0x9E37_79B9_7F4A_7C15)
+checkActivationQuantizer(&rng)
 let blockTypes: [GGMLType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0]
 let kTypes: [GGMLType] = [.q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 for type in blockTypes {

@@ -10,6 +10,10 @@
 //    reference.
 // Both never trap: NaN and infinities produce some code, deterministically.
 
+#if arch(arm64)
+import _Builtin_intrinsics.arm.neon
+#endif
+
 #if EDGELM_AVX2
 import _Builtin_intrinsics.intel
 #endif
@@ -102,6 +106,8 @@ func quantizeActivationQ8(
 ) {
   #if EDGELM_AVX2
   quantizeActivationQ8AVX2(src, dst, blocks: blocks, withSum: withSum)
+  #elseif arch(arm64)
+  quantizeActivationQ8NEON(src, dst, blocks: blocks, withSum: withSum)
   #else
   quantizeActivationQ8Scalar(src, dst, blocks: blocks, withSum: withSum)
   #endif
@@ -148,6 +154,47 @@ func quantizeActivationQ8AVX2(
     if withSum {
       let sums = unsafeBitCast(_mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3)), to: SIMD8<Int32>.self)
       y.storeBytes(of: Half.fromFloat(d * Float(sums.wrappedSum())), toByteOffset: BlockLayout.q8_1S, as: UInt16.self)
+    }
+  }
+}
+#endif
+
+#if arch(arm64)
+/// `quantizeActivationQ8` with NEON (every aarch64 CPU has it): the same
+/// bytes as the AVX2 instructions for finite input, since `fcvtns` rounds
+/// half to even as `vcvtps2dq` does and the narrowing is saturating like the
+/// packs (the scalar emulation compiled to ~10 instructions per element: 3.5%
+/// of a SmolLM2 token on the Cortex-A76 proxy, 8.7% of a prompt token).
+func quantizeActivationQ8NEON(
+  _ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, blocks: Int, withSum: Bool
+) {
+  let blockBytes = withSum ? BlockLayout.q8_1Bytes : BlockLayout.q8_0Bytes
+  let qsOffset = withSum ? BlockLayout.q8_1Qs : BlockLayout.q8_0Qs
+  let raw = UnsafeRawPointer(src)
+  for b in 0..<blocks {
+    let x = raw + 128 &* b
+    // (32) floats as 8 x float32x4
+    let v0 = x.loadUnaligned(as: float32x4_t.self), v1 = x.loadUnaligned(fromByteOffset: 16, as: float32x4_t.self)
+    let v2 = x.loadUnaligned(fromByteOffset: 32, as: float32x4_t.self), v3 = x.loadUnaligned(fromByteOffset: 48, as: float32x4_t.self)
+    let v4 = x.loadUnaligned(fromByteOffset: 64, as: float32x4_t.self), v5 = x.loadUnaligned(fromByteOffset: 80, as: float32x4_t.self)
+    let v6 = x.loadUnaligned(fromByteOffset: 96, as: float32x4_t.self), v7 = x.loadUnaligned(fromByteOffset: 112, as: float32x4_t.self)
+    let m = vmaxq_f32(vmaxq_f32(vmaxq_f32(vabsq_f32(v0), vabsq_f32(v1)), vmaxq_f32(vabsq_f32(v2), vabsq_f32(v3))),
+                      vmaxq_f32(vmaxq_f32(vabsq_f32(v4), vabsq_f32(v5)), vmaxq_f32(vabsq_f32(v6), vabsq_f32(v7))))
+    let amax = vmaxvq_f32(m)
+    let d = amax / 127
+    let id: Float = amax != 0 ? 127 / amax : 0
+    let i0 = vcvtnq_s32_f32(v0 * id), i1 = vcvtnq_s32_f32(v1 * id), i2 = vcvtnq_s32_f32(v2 * id)
+    let i3 = vcvtnq_s32_f32(v3 * id), i4 = vcvtnq_s32_f32(v4 * id), i5 = vcvtnq_s32_f32(v5 * id)
+    let i6 = vcvtnq_s32_f32(v6 * id), i7 = vcvtnq_s32_f32(v7 * id)
+    let h0 = vqmovn_high_s32(vqmovn_s32(i0), i1), h1 = vqmovn_high_s32(vqmovn_s32(i2), i3)
+    let h2 = vqmovn_high_s32(vqmovn_s32(i4), i5), h3 = vqmovn_high_s32(vqmovn_s32(i6), i7)
+    let y = dst + b &* blockBytes
+    y.storeBytes(of: Half.fromFloat(d), as: UInt16.self)
+    y.storeBytes(of: vqmovn_high_s16(vqmovn_s16(h0), h1), toByteOffset: qsOffset, as: int8x16_t.self)
+    y.storeBytes(of: vqmovn_high_s16(vqmovn_s16(h2), h3), toByteOffset: qsOffset &+ 16, as: int8x16_t.self)
+    if withSum {
+      let sum = vaddvq_s32((i0 &+ i1) &+ (i2 &+ i3) &+ ((i4 &+ i5) &+ (i6 &+ i7)))
+      y.storeBytes(of: Half.fromFloat(d * Float(sum)), toByteOffset: BlockLayout.q8_1S, as: UInt16.self)
     }
   }
 }
