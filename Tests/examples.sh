@@ -11,8 +11,7 @@ model=${EDGELM_MODEL_DIR:-$HOME/.cache/edgelm/models}/SmolLM2-135M-Instruct.Q4_1
 prefix=$build/prefix
 config=$root/Examples/c/config.json
 prompt="The capital of France is"
-passed=0; failed=0
-check() { if [ "$2" == "$3" ]; then passed=$((passed+1)); echo "ok: $1"; else failed=$((failed+1)); echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"; fi; }
+. "$root/Tests/check.sh"
 
 make -s -C "$root" install PREFIX="$prefix" BUILD="$build/.." >/dev/null
 make -s -C "$root/Examples/c" PREFIX="$prefix" -B
@@ -31,6 +30,5 @@ with edgelm.Model(sys.argv[1]) as m, edgelm.Session(m, edgelm.Config(path=sys.ar
     print(s.generate_text(sys.argv[3], 24))
 " "$model" "$config" "$prompt")
 check "pip-installed Python binding == edgelm run" "$expected" "$got_py"
-echo "examples: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary "examples"
 EDGELM_LIBRARY=$prefix/lib/libedgelm.so EDGELM_CLI=$prefix/bin/edgelm "$venv/bin/python" -m pytest -q "$root/Tests/python"

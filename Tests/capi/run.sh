@@ -25,8 +25,7 @@ case "$target" in
     ;;
   *) echo "error: unknown target '$target'" >&2; exit 2 ;;
 esac
-passed=0; failed=0
-check() { if [ "$2" == "$3" ]; then passed=$((passed+1)); echo "ok: $1"; else failed=$((failed+1)); echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"; fi; }
+. "$root/Tests/check.sh"
 
 flags=(-Wall -Wextra -Werror -pedantic -I "$dir" -I "$root/Include")
 $cc -std=c99 "${flags[@]}" -D_POSIX_C_SOURCE=200809L -o "$work/test_capi" "$root/Tests/capi/test_capi.c" \
@@ -74,5 +73,4 @@ if [ "$target" = host ] && command -v valgrind >/dev/null; then
     check "no leaks under valgrind (failure paths and a generation)" ok leaked
   fi
 fi
-echo "capi $target: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary "capi $target"

@@ -12,15 +12,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 model=${EDGELM_MODEL_DIR:-$HOME/.cache/edgelm/models}/SmolLM2-135M-Instruct.Q4_1.gguf
 cache=$HOME/.cache/edgelm/debian11-arm64
 sysroot=$cache/root
-passed=0
-failed=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    passed=$((passed + 1)); echo "ok: $1"
-  else
-    failed=$((failed + 1)); echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"
-  fi
-}
+. "$root/Tests/check.sh"
 
 if [ ! -e "$sysroot/lib/aarch64-linux-gnu/libjson-c.so.5" ]; then
   rm -rf "$cache"
@@ -51,5 +43,4 @@ out=$(qemu-aarch64 -L "$sysroot" -cpu cortex-a72 -E LD_LIBRARY_PATH="$stage/lib"
         "$model" "$root/Examples/c/config.json" "$prompt" 8 2>&1) && rc=0 || rc=$?
 check "the bundled firmware_example runs on glibc 2.31 (exit status)" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out" | tail -3
-echo "glibc 2.31: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary "glibc 2.31"

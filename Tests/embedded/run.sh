@@ -10,8 +10,6 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 model_dir=${EDGELM_MODEL_DIR:-$HOME/.cache/edgelm/models}
 model=$model_dir/SmolLM2-135M-Instruct.Q4_1.gguf
 fixture=$root/Tests/Fixtures/generation_smollm2.json
-passed=0
-failed=0
 
 # aarch64 runs under qemu-user with the arm64 multiarch glibc (libc6:arm64,
 # pulled in by libjson-c5:arm64): its loader and its libc.so.6 come from one
@@ -32,13 +30,7 @@ case "$target" in
   *) echo "error: unknown target '$target'" >&2; exit 2 ;;
 esac
 
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    passed=$((passed + 1)); echo "ok: $1"
-  else
-    failed=$((failed + 1)); echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"
-  fi
-}
+. "$root/Tests/check.sh"
 
 # 1. No Swift runtime: only libc, libm, libjson-c, ld.so (and on aarch64
 #    libpthread.so.0, where glibc before 2.34 has pthread_create).
@@ -230,5 +222,4 @@ for i in 0 1 2 3; do
   fi
 done
 
-echo "$target: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary "$target"

@@ -16,15 +16,7 @@ target=$1
 dir=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 model=${EDGELM_MODEL_DIR:-$HOME/.cache/edgelm/models}/SmolLM2-135M-Instruct.Q4_1.gguf
-passed=0
-failed=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    passed=$((passed + 1)); echo "ok: $1"
-  else
-    failed=$((failed + 1)); echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"
-  fi
-}
+. "$root/Tests/check.sh"
 
 "$root/Cross/build-embedded.sh" "$target" "$dir" --program kernel-check "$root/Tests/kernels/KernelCheck.swift" >/dev/null
 
@@ -69,5 +61,4 @@ case "$target" in
     ;;
   *) echo "error: unknown target '$target'" >&2; exit 2 ;;
 esac
-echo "kernels $target: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary "kernels $target"

@@ -144,18 +144,15 @@ int edgelm_sys_cpu_has_dotprod(void);
  * aarch64 library only, in two builds: _neon (Armv8.0) and _dotprod (sdot).
  * type: ggml type id (2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0, 12 q4_K, 13 q5_K, 14 q6_K).
  * See Quant/ArmBackend.swift. */
-void edgelmarm_neon_prepare(int32_t type, const void *act, intptr_t blocks, void *dst);
-void edgelmarm_neon_rows(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
-                         intptr_t blocks, float *out, _Bool accumulate);
-void edgelmarm_neon_rows_multi(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
-                               intptr_t prep_stride, intptr_t count, intptr_t blocks, float *out,
-                               intptr_t out_stride);
-void edgelmarm_dotprod_prepare(int32_t type, const void *act, intptr_t blocks, void *dst);
-void edgelmarm_dotprod_rows(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
-                            intptr_t blocks, float *out, _Bool accumulate);
-void edgelmarm_dotprod_rows_multi(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep,
-                                  intptr_t prep_stride, intptr_t count, intptr_t blocks, float *out,
-                                  intptr_t out_stride);
+#define EDGELM_SYS_ARM_KERNELS(set)                                                                       \
+  void edgelmarm_##set##_prepare(int32_t type, const void *act, intptr_t blocks, void *dst);               \
+  void edgelmarm_##set##_rows(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep, \
+                              intptr_t blocks, float *out, _Bool accumulate);                               \
+  void edgelmarm_##set##_rows_multi(int32_t type, const void *w, intptr_t stride, intptr_t rows,            \
+                                    const void *prep, intptr_t prep_stride, intptr_t count, intptr_t blocks, \
+                                    float *out, intptr_t out_stride);
+EDGELM_SYS_ARM_KERNELS(neon)
+EDGELM_SYS_ARM_KERNELS(dotprod)
 
 /* Size of the regular file at `path`, or -1 if it cannot be stat'ed or is not
  * a regular file (pipes, devices, directories). Lets the config loader refuse
