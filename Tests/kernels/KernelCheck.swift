@@ -256,7 +256,8 @@ for type in blockTypes {
   }
 }
 for type in kTypes {
-  for cols in [256, 768, 2048] { checkType(type, cols: cols, rows: 9, &rng) }
+  // ... and more super-blocks than one prepared chunk holds (11264).
+  for cols in [256, 768, 2048, 11264] { checkType(type, cols: cols, rows: cols > 4000 ? 5 : 9, &rng) }
 }
 print("kernels: " + QuantKernels.kernelSet.name)
 print(String(passed) + " passed, " + String(failed) + " failed")
