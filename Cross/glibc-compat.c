@@ -19,8 +19,7 @@
  *   .eh_frame_hdr).
  * (File status goes through statx and arc4random_buf is our own: shim.c.)
  */
-#include <stdlib.h> /* defines __GLIBC__ */
-#include <pthread.h>
+#include "edgelm_sys.h" /* (hidden declarations; includes stdlib.h, which defines __GLIBC__) */
 #if defined(__aarch64__) && defined(__GLIBC__)
 __asm__(".symver pthread_create, pthread_create@GLIBC_2.17");
 __asm__(".symver pthread_join, pthread_join@GLIBC_2.17");

@@ -178,7 +178,10 @@ func fourRowsQ6K(
     @inline(__always)
     func row(_ p: UnsafeRawPointer) -> int32x4_t {
       let sc = p.loadUnaligned(fromByteOffset: 192, as: SIMD16<Int8>.self)
-      let scw = SIMD16<Int32>(truncatingIfNeeded: sc)
+      // Sub-block s's scale, as one load (a vector of 16 widened scales
+      // would not stay in registers).
+      @inline(__always)
+      func scale(_ s: Int) -> Int32 { Int32(p.load(fromByteOffset: 192 &+ s, as: Int8.self)) }
       var sum = SIMD4<Int32>()
       for h in 0..<2 {  // halves of 128 elements
         let ql = p + 64 &* h, qh = p + (128 &+ 32 &* h)
@@ -206,8 +209,8 @@ func fourRowsQ6K(
           let s = 8 &* h &+ 2 &* k  // sub-block of the first 16 elements
           let x0 = unsafeBitCast(c0, to: int8x16_t.self), x1 = unsafeBitCast(c1, to: int8x16_t.self)
           let e = c + 32 &* k
-          sum &+= dot1(x0, e.loadUnaligned(as: int8x16_t.self)) &* scw[s]
-          sum &+= dot1(x1, e.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)) &* scw[s &+ 1]
+          sum &+= dot1(x0, e.loadUnaligned(as: int8x16_t.self)) &* scale(s)
+          sum &+= dot1(x1, e.loadUnaligned(fromByteOffset: 16, as: int8x16_t.self)) &* scale(s &+ 1)
         }
       }
       // The offset: 32 * Σ_s sc_s * bsum_s.

@@ -23,6 +23,9 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 
+/* For the C functions of shim.c: part of the library, not of its exported API. */
+#define EDGELM_SYS_HIDDEN __attribute__((visibility("hidden")))
+
 static inline int edgelm_sys_open_ro(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
 static inline int edgelm_sys_open_wr(const char *path) {
   return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -44,7 +47,7 @@ typedef struct {
   int is_regular;
   uint64_t device, inode;
 } edgelm_sys_file_info;
-int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *info);
+EDGELM_SYS_HIDDEN int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *info);
 
 /* File size of an open regular file; -1 on error, errno set. */
 static inline int64_t edgelm_sys_file_size(int fd) {
@@ -138,7 +141,7 @@ static inline const char *edgelm_sys_getenv(const char *name) { return getenv(na
  * the kernel reports them (HWCAP_ASIMDDP); 0 on other architectures. The
  * Arm kernels are chosen at run time from it, so one aarch64 build runs
  * on a Pi 4 (Cortex-A72, none) and uses them on a Pi 5 (Cortex-A76). */
-int edgelm_sys_cpu_has_dotprod(void);
+EDGELM_SYS_HIDDEN int edgelm_sys_cpu_has_dotprod(void);
 
 /* The Arm int8 kernels (Sources/EdgeLMArm, C-ABI entry points), in the
  * aarch64 library only, in two builds: _neon (Armv8.0) and _dotprod (sdot).
@@ -173,13 +176,12 @@ static inline int edgelm_sys_same_file(const char *a, const char *b) {
 
 /* pthread_create / pthread_join (shim.c; for aarch64 bound to glibc's first
  * versions, which glibc 2.31 has: Cross/glibc-compat.c). */
-int edgelm_sys_thread_create(pthread_t *thread, void *(*start)(void *), void *arg);
-int edgelm_sys_thread_join(pthread_t thread);
+EDGELM_SYS_HIDDEN int edgelm_sys_thread_create(pthread_t *thread, void *(*start)(void *), void *arg);
+EDGELM_SYS_HIDDEN int edgelm_sys_thread_join(pthread_t thread);
 
 /* The per-thread last-error message behind edgelm_last_error() (shim.c):
  * C's _Thread_local, which Embedded Swift cannot declare. Hidden: not part
  * of the library's exported API. */
-#define EDGELM_SYS_HIDDEN __attribute__((visibility("hidden")))
 EDGELM_SYS_HIDDEN void edgelm_sys_set_last_error(const char *message, size_t length);
 EDGELM_SYS_HIDDEN const char *edgelm_sys_last_error(void);
 
