@@ -125,7 +125,7 @@ EDGELM_API const char *edgelm_last_error(void);
  * The JSON config. Every key is optional:
  *
  *   threads         integer 1..256; the whole thread budget, caller included.
- *                   Default: the number of online CPUs, at most 4.
+ *                   Default (or 0): the number of online CPUs, at most 4.
  *   ram_limit       bytes (integer) or a string like "64MiB", "1.5GiB", "512MB"
  *                   (KiB/MiB/GiB/TiB binary, KB/MB/GB/TB decimal). 0 or absent:
  *                   no cap.

@@ -120,7 +120,9 @@ func jsonEscape(_ s: String) -> String {
     case "\\": out += "\\\\"
     case "\n": out += "\\n"
     default:
-      if c.value < 0x20 { out += "?" } else { out.unicodeScalars.append(c) }
+      // Other C0 controls, DEL and C1 controls (U+009B is a terminal's CSI)
+      // never reach the output: model files are untrusted.
+      if c.value < 0x20 || (0x7F...0x9F).contains(c.value) { out += "?" } else { out.unicodeScalars.append(c) }
     }
   }
   return out

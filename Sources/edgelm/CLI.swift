@@ -51,10 +51,22 @@ enum CLI {
       }
       return 0
     } catch {
-      Console.error("error: \(error.message)\n")
+      Console.error("error: \(terminalSafe(error.message))\n")
       return error.status == .invalidArgument ? 2 : 1
     }
   }
+}
+
+/// `s` with the control characters a terminal acts on (C0 but newline and
+/// tab, DEL, C1) replaced by "?": messages quote model files, which are
+/// untrusted (a metadata key holding ESC [ ... would drive the terminal).
+func terminalSafe(_ s: String) -> String {
+  var out = ""
+  for c in s.unicodeScalars {
+    let control = (c.value < 0x20 && c != "\n" && c != "\t") || (0x7F...0x9F).contains(c.value)
+    if control { out += "?" } else { out.unicodeScalars.append(c) }
+  }
+  return out
 }
 
 func loadModel(_ options: Options) throws(EdgeLMError) -> Model {

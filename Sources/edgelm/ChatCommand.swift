@@ -93,7 +93,11 @@ enum ChatCommand {
 struct LineReader {
   let fd: Int32
   var buffer: [UInt8] = []
+  /// The next line starts here.
   var start = 0
+  /// buffer[start..<scanned] holds no "\n": each byte is searched once, so a
+  /// long line costs linear time, not a rescan from its start per read.
+  var scanned = 0
   var atEnd = false
 
   init(fd: Int32) { self.fd = fd }
@@ -101,24 +105,25 @@ struct LineReader {
   /// The next line; nil at end of input. A last line without "\n" counts.
   mutating func next() throws(EdgeLMError) -> [UInt8]? {
     while true {
-      if let nl = buffer[start...].firstIndex(of: 0x0A) {
-        var end = nl
-        if end > start && buffer[end - 1] == 0x0D { end -= 1 }
-        let line = Array(buffer[start..<end])
+      if let nl = buffer[scanned...].firstIndex(of: 0x0A) {
+        let line = take(upTo: nl)
         start = nl + 1
+        scanned = start
         return line
       }
+      scanned = buffer.count
       if atEnd {
         guard start < buffer.count else { return nil }
-        var end = buffer.count
-        if buffer[end - 1] == 0x0D { end -= 1 }
-        let line = Array(buffer[start..<end])
+        let line = take(upTo: buffer.count)
         start = buffer.count
         return line
       }
-      buffer.removeFirst(start)
-      start = 0
-      var chunk = [UInt8](repeating: 0, count: 4096)
+      if start > 0 {
+        buffer.removeFirst(start)
+        scanned -= start
+        start = 0
+      }
+      var chunk = [UInt8](repeating: 0, count: 65536)
       let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
       if n < 0 {
         if edgelm_sys_errno() == EINTR { continue }
@@ -130,5 +135,12 @@ struct LineReader {
         buffer.append(contentsOf: chunk[0..<n])
       }
     }
+  }
+
+  /// buffer[start..<end] without a final "\r".
+  private func take(upTo end: Int) -> [UInt8] {
+    var end = end
+    if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+    return Array(buffer[start..<end])
   }
 }

@@ -62,7 +62,7 @@ enum InfoCommand {
     out += try Session.memoryPlan(model: model, config: runtime, batchSize: o.batchSize).describe()
     out += "metadata:\n"
     for entry in g.metadata {
-      out += "  \(entry.key) = \(describe(entry.value))\n"
+      out += "  \(jsonEscape(entry.key)) = \(describe(entry.value))\n"  // keys are the file's too
     }
     Console.write(out)
   }

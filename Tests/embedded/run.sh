@@ -222,4 +222,37 @@ for i in 0 1 2 3; do
   fi
 done
 
+# 7. edgelm info prints a model's metadata with its control characters
+#    replaced: the file is untrusted, and a key or value holding ESC [ ...
+#    (or the one-byte CSI, U+009B) would drive the terminal. A copy of the
+#    model with "general.name" renamed "\e[31mal.name" and a value of
+#    U+009B "2J".
+if [ "$target" = host ]; then
+  python3 - "$model" "$work/escape.gguf" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+i = data.index(b"general.name")
+data[i:i + 12] = b"\x1b[31mal.name"
+# after the key: its type (u32), the value's length (u64), the value
+# ("Smollm2 135M..."), whose first 4 bytes become U+009B "2J"
+data[i + 24:i + 28] = "\u009b2J".encode()
+open(sys.argv[2], "wb").write(data)
+PY
+  info=$("$dir/edgelm" info -m "$work/escape.gguf" 2>&1) || true
+  check "edgelm info of a model with ESC and CSI in its metadata prints none of them" \
+    "no control bytes" "$(printf '%s' "$info" | LC_ALL=C grep -c $'\x1b\|\xc2\x9b' >/dev/null && echo "control bytes" || echo "no control bytes")"
+  check "edgelm info still prints the renamed key, escaped" yes "$(grep -q '^  ?\[31mal.name = ' <<<"$info" && echo yes || echo no)"
+  # An error that quotes such a key (its value type is now unknown).
+  python3 - "$work/escape.gguf" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+i = data.index(b"\x1b[31mal.name")
+data[i + 12:i + 16] = (99).to_bytes(4, "little")
+open(sys.argv[1], "wb").write(data)
+PY
+  err=$("$dir/edgelm" info -m "$work/escape.gguf" 2>&1 >/dev/null) || true
+  check "an error quoting it prints no control bytes either" "no control bytes" \
+    "$(printf '%s' "$err" | LC_ALL=C grep -c $'\x1b\|\xc2\x9b' >/dev/null && echo "control bytes" || echo "no control bytes")"
+fi
+
 summary "$target"
