@@ -11,6 +11,10 @@
  *     number of sessions on any number of threads.
  *   - An edgelm_session is used by one thread at a time (the caller
  *     serialises); only edgelm_session_cancel may be called concurrently.
+ *     A call that finds the session inside another call (another thread's,
+ *     or its own token callback's) returns EDGELM_ERR_BUSY and leaves the
+ *     session alone: edgelm_generate, edgelm_eval, edgelm_sample and
+ *     edgelm_session_reset.
  *   - An edgelm_config is immutable after parsing and may be shared.
  *   - Callbacks run on the thread that called edgelm_generate.
  *   - edgelm_last_error() is per thread.
@@ -102,6 +106,7 @@ typedef int32_t edgelm_status;
 #define EDGELM_ERR_CANCELLED         9  /* edgelm_session_cancel was called */
 #define EDGELM_ERR_TOKENIZE         10  /* text could not be tokenized */
 #define EDGELM_ERR_INTERNAL         11  /* a bug in EdgeLM; please report it */
+#define EDGELM_ERR_BUSY             12  /* the session is inside another call */
 
 /* What the int32_t-returning query functions return when they cannot
  * answer (a NULL argument, an unknown key, a token out of range). */
@@ -267,7 +272,8 @@ EDGELM_API edgelm_status edgelm_session_new(edgelm_model *model, const edgelm_co
 EDGELM_API void edgelm_session_free(edgelm_session *session);
 
 /* Forgets the conversation: the next prompt starts at position 0, and the
- * sampler's repetition history and random state restart from the seed. */
+ * sampler's repetition history and random state restart from the seed.
+ * Returns EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT or EDGELM_ERR_BUSY. */
 EDGELM_API edgelm_status edgelm_session_reset(edgelm_session *session);
 
 /* Asks the generation or evaluation running on `session` to stop. It stops
@@ -298,14 +304,16 @@ typedef int32_t (*edgelm_token_fn)(const char *piece, size_t len, int32_t token,
  * when the context is full.
  * Returns EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT, EDGELM_ERR_CONTEXT_FULL
  * (the prompt alone does not fit), EDGELM_ERR_CANCELLED or
- * EDGELM_ERR_TOKENIZE. Not thread-safe per session. */
+ * EDGELM_ERR_TOKENIZE, or EDGELM_ERR_BUSY (the session is inside another
+ * call). One thread at a time per session. */
 EDGELM_API edgelm_status edgelm_generate(edgelm_session *session, const char *prompt, size_t len,
                                          int32_t max_tokens, edgelm_token_fn fn, void *user_data);
 
 /* Lower-level loop. Evaluates `n` token ids (IN) at the next positions and
  * keeps the logits of the last one. Returns EDGELM_OK,
  * EDGELM_ERR_INVALID_ARGUMENT (NULL, n < 1, or an id outside the
- * vocabulary), EDGELM_ERR_CONTEXT_FULL or EDGELM_ERR_CANCELLED. */
+ * vocabulary), EDGELM_ERR_CONTEXT_FULL, EDGELM_ERR_CANCELLED or
+ * EDGELM_ERR_BUSY. */
 EDGELM_API edgelm_status edgelm_eval(edgelm_session *session, const int32_t *tokens, int32_t n);
 
 /* The logits (n_vocab floats) of the last evaluated position, or NULL before
@@ -314,7 +322,8 @@ EDGELM_API const float *edgelm_logits(const edgelm_session *session);
 
 /* Samples one token from the last logits with the config's sampling
  * parameters (and repetition history) into *token (OUT). Does not evaluate
- * it. Returns EDGELM_OK or EDGELM_ERR_INVALID_ARGUMENT (no logits yet). */
+ * it. Returns EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT (no logits yet) or
+ * EDGELM_ERR_BUSY. */
 EDGELM_API edgelm_status edgelm_sample(edgelm_session *session, int32_t *token);
 
 /* ------------------------------------------------------------------------ */

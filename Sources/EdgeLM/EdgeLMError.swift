@@ -24,6 +24,8 @@ public enum EdgeLMStatus: Int32, Sendable {
   case tokenize = 10
   /// A bug in EdgeLM: an invariant that should always hold did not.
   case `internal` = 11
+  /// The session is inside another call (one thread at a time per session).
+  case busy = 12
 
   /// A short static description, as `edgelm_status_string` returns it.
   public var description: StaticString {
@@ -40,6 +42,7 @@ public enum EdgeLMStatus: Int32, Sendable {
     case .cancelled: return "cancelled"
     case .tokenize: return "tokenization failed"
     case .internal: return "internal error"
+    case .busy: return "session busy"
     }
   }
 }

@@ -23,7 +23,7 @@ import Testing
     .format: "EDGELM_ERR_FORMAT", .unsupported: "EDGELM_ERR_UNSUPPORTED", .config: "EDGELM_ERR_CONFIG",
     .resourceLimit: "EDGELM_ERR_RESOURCE_LIMIT", .outOfMemory: "EDGELM_ERR_OUT_OF_MEMORY",
     .contextFull: "EDGELM_ERR_CONTEXT_FULL", .cancelled: "EDGELM_ERR_CANCELLED",
-    .tokenize: "EDGELM_ERR_TOKENIZE", .internal: "EDGELM_ERR_INTERNAL",
+    .tokenize: "EDGELM_ERR_TOKENIZE", .internal: "EDGELM_ERR_INTERNAL", .busy: "EDGELM_ERR_BUSY",
   ]
 
   @Test func statusCodesEqualTheHeader() {

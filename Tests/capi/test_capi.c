@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,82 @@ static void test_cancel(edgelm_model *m) {
   edgelm_config_free(c);
 }
 
+/* One session, two callers: a token callback calling back into its own
+ * session, and (unless serial) a second thread calling while the first is
+ * inside edgelm_generate, get EDGELM_ERR_BUSY; the first call goes on
+ * unharmed. */
+struct busy_args {
+  edgelm_session *s;
+  pthread_mutex_t lock;
+  int inside, tried;        /* the generation is in its callback; the other thread has tried */
+  edgelm_status reentrant;  /* what the callback's own call got */
+};
+static int32_t busy_callback(const char *piece, size_t len, int32_t token, void *user) {
+  struct busy_args *a = (struct busy_args *)user;
+  struct timespec delay = {0, 1000000};
+  int tried = 0;
+  (void)piece; (void)len; (void)token;
+  a->reentrant = edgelm_generate(a->s, "x", 1, 1, NULL, NULL);
+  pthread_mutex_lock(&a->lock);
+  a->inside = 1;
+  pthread_mutex_unlock(&a->lock);
+  while (!serial && !tried) {  /* hold the session until the other thread has tried */
+    nanosleep(&delay, NULL);
+    pthread_mutex_lock(&a->lock);
+    tried = a->tried;
+    pthread_mutex_unlock(&a->lock);
+  }
+  return 1;  /* one piece is enough */
+}
+static void *busy_generate(void *p) {
+  struct busy_args *a = (struct busy_args *)p;
+  return (void *)(intptr_t)edgelm_generate(a->s, "Hi", 2, 4, busy_callback, a);
+}
+static void test_busy(edgelm_model *m) {
+  char json[64];
+  edgelm_config *c;
+  edgelm_session *s = NULL;
+  struct busy_args a;
+  struct timespec delay = {0, 1000000};
+  int32_t token = 0;
+  void *result = NULL;
+  pthread_t t;
+  snprintf(json, sizeof json, "{\"threads\": %d, \"context_length\": 64}", threads);
+  c = config(json);
+  CHECK(edgelm_session_new(m, c, &s) == EDGELM_OK, "session");
+  memset(&a, 0, sizeof a);
+  a.s = s;
+  pthread_mutex_init(&a.lock, NULL);
+  if (serial) {
+    result = busy_generate(&a);
+  } else {
+    int inside = 0;
+    pthread_create(&t, NULL, busy_generate, &a);
+    while (!inside) {
+      nanosleep(&delay, NULL);
+      pthread_mutex_lock(&a.lock);
+      inside = a.inside;
+      pthread_mutex_unlock(&a.lock);
+    }
+    CHECK(edgelm_generate(s, "Hello", 5, 2, NULL, NULL) == EDGELM_ERR_BUSY, "generate from another thread");
+    CHECK(edgelm_eval(s, &token, 1) == EDGELM_ERR_BUSY, "eval from another thread");
+    CHECK(edgelm_sample(s, &token) == EDGELM_ERR_BUSY, "sample from another thread");
+    CHECK(edgelm_session_reset(s) == EDGELM_ERR_BUSY, "reset from another thread");
+    CHECK(strstr(edgelm_last_error(), "another call") != NULL, "message: %s", edgelm_last_error());
+    pthread_mutex_lock(&a.lock);
+    a.tried = 1;
+    pthread_mutex_unlock(&a.lock);
+    pthread_join(t, &result);
+  }
+  pthread_mutex_destroy(&a.lock);
+  CHECK(a.reentrant == EDGELM_ERR_BUSY, "generate from its own callback: %d", a.reentrant);
+  CHECK((edgelm_status)(intptr_t)result == EDGELM_OK, "the first call went on: %d", (int)(intptr_t)result);
+  CHECK(edgelm_generate(s, "Hi", 2, 2, NULL, NULL) == EDGELM_OK, "usable afterwards");
+  CHECK(strcmp(edgelm_status_string(EDGELM_ERR_BUSY), "session busy") == 0, "busy string");
+  edgelm_session_free(s);
+  edgelm_config_free(c);
+}
+
 /* One model, four sessions on four threads: same greedy text as sequential. */
 struct worker { edgelm_model *m; const char *prompt; struct text out; edgelm_status status; };
 static void *run_worker(void *p) {
@@ -489,6 +566,7 @@ int main(int argc, char **argv) {
   RUN(test_generate(m, expected));
   RUN(test_speculative(m, expected));
   RUN(test_session_cycles(m));
+  RUN(test_busy(m));
   if (serial) {
     printf("-- skipped test_cancel and test_shared_model (serial: no concurrent threads here)\n");
   } else {

@@ -2,6 +2,7 @@
 // uses: handle conversion and the thread-local last error.
 
 import CEdgeSys
+import Synchronization
 
 /// Behind `edgelm_config *`.
 final class ConfigHandle {
@@ -31,10 +32,26 @@ final class SessionHandle {
   let sampling: SamplingConfig
   var stats = GenerationStats()
   var hasLogits = false
+  /// Set while a call is inside the session (`exclusive`).
+  private let inUse = Atomic<Bool>(false)
   init(_ session: Session, sampling: SamplingConfig) {
     self.session = session
     self.sampling = sampling
     sampler = Sampler(sampling)
+  }
+}
+
+extension SessionHandle {
+  /// Runs `body` as the session's only call; a second caller (another
+  /// thread, or a token callback calling back into its session) gets
+  /// EDGELM_ERR_BUSY and the session is not touched: two callers at once
+  /// corrupted its state silently or spun in its thread pool for ever.
+  func exclusive(_ function: String, _ body: () -> Int32) -> Int32 {
+    guard inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+      return CAPI.fail(EdgeLMError(.busy, "\(function): the session is inside another call (one thread at a time per session)"))
+    }
+    defer { inUse.store(false, ordering: .releasing) }
+    return body()
   }
 }
 

@@ -36,11 +36,13 @@ extension CAPI {
 @_cdecl("edgelm_session_reset")
 public func edgelm_session_reset(_ session: OpaquePointer?) -> Int32 {
   guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_session_reset: session is NULL") }
-  s.session.reset()
-  s.sampler = Sampler(s.sampling)
-  s.hasLogits = false
-  s.stats = GenerationStats()
-  return 0
+  return s.exclusive("edgelm_session_reset") {
+    s.session.reset()
+    s.sampler = Sampler(s.sampling)
+    s.hasLogits = false
+    s.stats = GenerationStats()
+    return 0
+  }
 }
 
 /// The corresponding C function is `edgelm_session_cancel`.
@@ -72,6 +74,15 @@ public func edgelm_generate(
   guard prompt != nil || len == 0 else { return CAPI.invalid("edgelm_generate: prompt is NULL but len is \(len)") }
   guard len >= 0 else { return CAPI.invalid("edgelm_generate: len is too large") }
   guard maxTokens >= 0 else { return CAPI.invalid("edgelm_generate: max_tokens \(maxTokens) is negative") }
+  return s.exclusive("edgelm_generate") { generate(s, prompt, len, maxTokens, fn, user) }
+}
+
+/// `edgelm_generate` once the session is this call's.
+private func generate(
+  _ s: SessionHandle, _ prompt: UnsafePointer<CChar>?, _ len: Int, _ maxTokens: Int32,
+  _ fn: (@convention(c) (UnsafePointer<CChar>?, Int, Int32, UnsafeMutableRawPointer?) -> Int32)?,
+  _ user: UnsafeMutableRawPointer?
+) -> Int32 {
   s.session.clearCancellation()
   do {
     let tokens = try s.session.promptTokens(CAPI.bytes(prompt, len), addSpecial: s.session.position == 0)
@@ -96,8 +107,13 @@ public func edgelm_generate(
 public func edgelm_eval(_ session: OpaquePointer?, _ tokens: UnsafePointer<Int32>?, _ n: Int32) -> Int32 {
   guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_eval: session is NULL") }
   guard let tokens, n >= 1 else { return CAPI.invalid("edgelm_eval: need tokens != NULL and n >= 1 (n = \(n))") }
-  s.session.clearCancellation()
   let ids = Array(UnsafeBufferPointer(start: tokens, count: Int(n)))
+  return s.exclusive("edgelm_eval") { evaluate(s, ids) }
+}
+
+/// `edgelm_eval` once the session is this call's.
+private func evaluate(_ s: SessionHandle, _ ids: [Int32]) -> Int32 {
+  s.session.clearCancellation()
   do {
     try s.session.evaluate(ids, logits: .last)
     for t in ids { s.sampler.accept(t) }
@@ -121,9 +137,11 @@ public func edgelm_logits(_ session: OpaquePointer?) -> UnsafePointer<Float>? {
 public func edgelm_sample(_ session: OpaquePointer?, _ token: UnsafeMutablePointer<Int32>?) -> Int32 {
   guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_sample: session is NULL") }
   guard let token else { return CAPI.invalid("edgelm_sample: token is NULL") }
-  guard s.hasLogits else { return CAPI.invalid("edgelm_sample: no logits yet (call edgelm_eval first)") }
-  token.pointee = s.sampler.sample(UnsafePointer(s.session.state.logits.pointer), vocabSize: s.session.vocabSize)
-  return 0
+  return s.exclusive("edgelm_sample") {
+    guard s.hasLogits else { return CAPI.invalid("edgelm_sample: no logits yet (call edgelm_eval first)") }
+    token.pointee = s.sampler.sample(UnsafePointer(s.session.state.logits.pointer), vocabSize: s.session.vocabSize)
+    return 0
+  }
 }
 
 /// The corresponding C function is `edgelm_session_stats`.
