@@ -506,7 +506,8 @@ static long rss_kib(void) {
 /* A device opens a session per request for months: 200 sessions created
  * and freed (every tenth one generating a token on its threads) leave no
  * thread behind and the RSS flat within 1 MiB (measured after 10 cycles
- * of warm-up). Freed sessions used to leave their worker threads running. */
+ * of warm-up; not under an emulator, whose own memory grows per thread).
+ * Freed sessions used to leave their worker threads running. */
 static void test_session_cycles(edgelm_model *m) {
   char json[64];
   edgelm_config *cfg;
@@ -530,8 +531,13 @@ static void test_session_cycles(edgelm_model *m) {
   rss_after = rss_kib();
   CHECK(threads_before > 0 && threads_after == threads_before, "threads before %d, after 200 sessions %d",
         threads_before, threads_after);
-  CHECK(rss_before > 0 && rss_after - rss_before <= 1024, "RSS before %ld KiB, after 200 sessions %ld KiB",
-        rss_before, rss_after);
+  if (getenv("EDGELM_TEST_EMULATED")) {
+    /* qemu-user's own memory grows with each guest thread (Tests/capi/run.sh) */
+    printf("   (RSS %ld -> %ld KiB under an emulator: not checked)\n", rss_before, rss_after);
+  } else {
+    CHECK(rss_before > 0 && rss_after - rss_before <= 1024, "RSS before %ld KiB, after 200 sessions %ld KiB",
+          rss_before, rss_after);
+  }
   edgelm_config_free(cfg);
 }
 
