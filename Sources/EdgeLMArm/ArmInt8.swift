@@ -9,11 +9,12 @@
 // with it). Swift has no per-function target attribute and LLVM refuses to
 // inline `vdotq_s32` into code built without the feature, hence two
 // modules; Quant/ArmBackend.swift picks one at run time from
-// getauxval(AT_HWCAP), so the binaries built once run on every Pi. SwiftPM
-// builds it once, as module EdgeLMArm, for the build machine's CPU.
+// getauxval(AT_HWCAP), so the binaries built once run on every Pi. (SwiftPM
+// does not build this folder: its builds use the portable kernels on Arm.)
 //
-// The only difference between the two builds is `dot2` below; everything
-// else (and so the rounding of every float operation) is the same.
+// The only difference between the two builds is `dot2` (and `dot1`,
+// ArmKQuants.swift); everything else, and so the rounding of every float
+// operation, is the same. Two blocks go through each loop iteration.
 //
 // Why these kernels beat a per-row dot product (ggml's vec_dot): four
 // weight rows go through one activation block at a time. Each row's block
