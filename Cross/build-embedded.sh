@@ -46,7 +46,7 @@ case "$target" in
             -Xcc -I/usr/aarch64-linux-gnu/include -Xcc -I/usr/include
             -Xcc -D__linux__ -Xcc -D__unix__)
     # libpthread.so.0 by name: glibc before 2.34 defines pthread_create
-    # there (shim.c binds the version all of them have).
+    # there (Cross/glibc-compat.c binds the version all of them have).
     ldpath=(-L/usr/lib/aarch64-linux-gnu -Wl,--no-as-needed -l:libpthread.so.0)
     ;;
   *) echo "error: unknown target '$target' (host, aarch64)" >&2; exit 2 ;;

@@ -119,7 +119,7 @@ func weightCodes(_ f: WeightFormat, _ block: UnsafeRawPointer) -> (int8x16_t, in
             block.loadUnaligned(fromByteOffset: f.qs + 16, as: int8x16_t.self))
   }
   let v = block.loadUnaligned(fromByteOffset: f.qs, as: uint8x16_t.self)
-  var low = vandq_u8(v, vdupq_n_u8(0x0F)), high = vshrq_n_u8_(v)
+  var low = vandq_u8(v, vdupq_n_u8(0x0F)), high = v &>> 4  // (vshrq_n_u8 is a macro Swift cannot import)
   if f.fiveBits {
     // Bit j of qh is element j's fifth bit: bytes 0, 1 of qh spread over
     // the lanes of the low half, bytes 2, 3 over the high half, each lane
@@ -136,9 +136,6 @@ func weightCodes(_ f: WeightFormat, _ block: UnsafeRawPointer) -> (int8x16_t, in
   return (unsafeBitCast(low, to: int8x16_t.self), unsafeBitCast(high, to: int8x16_t.self))
 }
 
-/// v >> 4 per byte (vshrq_n_u8 is a macro Swift cannot import).
-@inline(__always)
-func vshrq_n_u8_(_ v: uint8x16_t) -> uint8x16_t { v &>> 4 }
 
 /// d (and m) of the same block of four rows, as Floats.
 @inline(__always)

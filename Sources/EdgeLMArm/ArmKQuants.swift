@@ -117,7 +117,7 @@ func fourRowsK45(
         let q = p + qsOffset + 32 &* pair
         let v0 = q.loadUnaligned(as: uint8x16_t.self), v1 = q.loadUnaligned(fromByteOffset: 16, as: uint8x16_t.self)
         var l0 = vandq_u8(v0, low4), l1 = vandq_u8(v1, low4)
-        var h0 = vshrq_n_u8_(v0), h1 = vshrq_n_u8_(v1)
+        var h0 = v0 &>> 4, h1 = v1 &>> 4
         if f == .q5_K {
           let bitLow = vdupq_n_u8(UInt8(1) << (2 &* pair)), bitHigh = vdupq_n_u8(UInt8(2) << (2 &* pair))
           let sixteen = vdupq_n_u8(0x10)
