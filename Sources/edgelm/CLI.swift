@@ -71,7 +71,8 @@ func terminalSafe(_ s: String) -> String {
 
 func loadModel(_ options: Options) throws(EdgeLMError) -> Model {
   guard let path = options.model else { throw EdgeLMError(.invalidArgument, "a model is required: -m MODEL.gguf") }
-  return try Model(path: path)
+  // Under a RAM cap the weights keep the file's layout (streamable).
+  return try Model(path: path, packWeights: options.runtime.ramLimit == 0)
 }
 
 /// Reads -p TEXT or -f FILE as bytes.

@@ -171,6 +171,57 @@ func checkType(_ type: GGMLType, cols: Int, rows: Int, _ rng: inout Rng) {
           for i in 0..<(rows * count) where !bitsEqual(many[i], single[i]) { same = false }
           check(same, name + " batch " + String(count) + " differs from one activation at a time")
         }
+        checkPacked(type, w.baseAddress!, stride: stride, rows: rows, cols: cols, a.baseAddress!, out, prep, ps, single,
+                    name)
+      }
+    }
+  }
+}
+
+/// Where this CPU's kernels pack `type` (Quant/PackedWeights.swift): the
+/// first rows (a multiple of 4) packed give bit-identical results to the
+/// row-major kernels: `dotRows` of `activation` (`direct`: rows) for every
+/// first row and count (a thread's range may start and end inside a group
+/// of four), and `dotRowsPrepared` of each prepared activation (`single`:
+/// batch x rows) for every batch size from each group's first row.
+func checkPacked(
+  _ type: GGMLType, _ w: UnsafeRawPointer, stride: Int, rows: Int, cols: Int, _ activation: UnsafeRawPointer,
+  _ direct: [Float], _ prep: UnsafeRawPointer, _ ps: Int, _ single: [Float], _ name: String
+) {
+  let packedRows = rows & ~3
+  guard QuantKernels.packs(type, rows: packedRows) else { return }
+  var packed = [UInt8](repeating: 0, count: packedRows * type.rowBytes(cols)!)
+  packed.withUnsafeMutableBytes { pb in
+    let base = pb.baseAddress!
+    check(QuantKernels.pack(type, w, rowStride: stride, rows: packedRows, cols: cols, into: base),
+          name + " packs")
+    let p = UnsafeRawPointer(base)
+    var same = true
+    for first in 0..<packedRows {
+      for count in [1, 2, 3, 5, packedRows - first] where first + count <= packedRows {
+        var out = [Float](repeating: 0, count: count)
+        out.withUnsafeMutableBufferPointer { o in
+          QuantKernels.dotRowsPacked(type, packed: p, firstRow: first, rows: count, activation: activation,
+                                     cols: cols, out: o.baseAddress!)
+        }
+        for i in 0..<count where !bitsEqual(out[i], direct[first + i]) { same = false }
+      }
+    }
+    check(same, name + " packed rows differ from the row-major kernel")
+    let batch = single.count / rows
+    for count in [1, 2, 3, 4, 5, 8, batch] {
+      for first in Swift.stride(from: 0, to: packedRows, by: 4) {
+        var many = [Float](repeating: 0, count: rows * count)
+        many.withUnsafeMutableBufferPointer { m in
+          QuantKernels.dotRowsPackedBatch(type, packed: p, firstRow: first, rows: packedRows - first, prepared: prep,
+                                          preparedStride: ps, batch: count, cols: cols, out: m.baseAddress!,
+                                          outStride: rows)
+        }
+        var equal = true
+        for t in 0..<count {
+          for r in first..<packedRows where !bitsEqual(many[t * rows + r - first], single[t * rows + r]) { equal = false }
+        }
+        check(equal, name + " packed batch " + String(count) + " from row " + String(first) + " differs")
       }
     }
   }

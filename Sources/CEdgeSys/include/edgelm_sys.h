@@ -157,6 +157,20 @@ EDGELM_SYS_HIDDEN int edgelm_sys_cpu_has_dotprod(void);
 EDGELM_SYS_ARM_KERNELS(neon)
 EDGELM_SYS_ARM_KERNELS(dotprod)
 
+/* Interleaved weights (Sources/EdgeLMArm/ArmPacked.swift), dotprod build
+ * only, q8_0 (8) and q4_0 (2): pack rearranges `rows` (a multiple of 4)
+ * rows into groups of four, false for another type; packed_rows computes
+ * rows skip..<skip+rows of the groups from `w` on; packed_rows_multi
+ * `count` 2...4 activations from a group's first row. See
+ * Quant/PackedWeights.swift. */
+_Bool edgelmarm_dotprod_pack(int32_t type, const void *src, intptr_t row_stride, intptr_t rows, intptr_t blocks,
+                             void *dst);
+void edgelmarm_dotprod_packed_rows(int32_t type, const void *w, intptr_t group_stride, intptr_t skip, intptr_t rows,
+                                   const void *prep, intptr_t blocks, float *out, _Bool accumulate);
+void edgelmarm_dotprod_packed_rows_multi(int32_t type, const void *w, intptr_t group_stride, intptr_t rows,
+                                         const void *prep, intptr_t prep_stride, intptr_t count, intptr_t blocks,
+                                         float *out, intptr_t out_stride);
+
 /* Size of the regular file at `path`, or -1 if it cannot be stat'ed or is not
  * a regular file (pipes, devices, directories). Lets the config loader refuse
  * a huge file before reading it. */

@@ -8,9 +8,11 @@ public func edgelm_model_load(
   guard let out else { return CAPI.invalid("edgelm_model_load: out is NULL") }
   out.pointee = nil
   guard let path else { return CAPI.invalid("edgelm_model_load: gguf_path is NULL") }
-  _ = CAPI.config(config)  // ram_limit and paging are applied per session for now
+  // ram_limit and paging are applied per session; a model loaded under a
+  // cap keeps the file's layout so that sessions can stream every layer.
+  let capped = CAPI.config(config).ramLimit > 0
   do {
-    let model = try Model(path: CAPI.string(path))
+    let model = try Model(path: CAPI.string(path), packWeights: !capped)
     out.pointee = CAPI.retain(ModelHandle(model))
     CAPI.clearError()
     return 0

@@ -16,13 +16,18 @@ public struct WeightMatrix {
   public let cols: Int
   /// Bytes between consecutive rows.
   public let rowStride: Int
+  /// The packed copy the products read instead of `data`, if the model
+  /// packed this matrix (Quant/PackedWeights.swift); `data` stays the
+  /// file's rows (embedding lookups read those).
+  public let packed: PackedRows?
 
-  public init(type: GGMLType, data: UnsafeRawPointer, rows: Int, cols: Int, rowStride: Int) {
+  public init(type: GGMLType, data: UnsafeRawPointer, rows: Int, cols: Int, rowStride: Int, packed: PackedRows? = nil) {
     self.type = type
     self.data = data
     self.rows = rows
     self.cols = cols
     self.rowStride = rowStride
+    self.packed = packed
   }
 
   /// Dequantizes row `row` into `dst` (`cols` floats): embedding lookups.
@@ -109,9 +114,14 @@ public enum MatMul {
       func part(_ w: WeightMatrix, _ out: UnsafeMutablePointer<Float>, _ start: Int) {
         let lo = Swift.max(range.lowerBound - start, 0), hi = Swift.min(range.upperBound - start, w.rows)
         guard lo < hi else { return }
-        QuantKernels.dotRows(
-          type, weights: w.data + lo * w.rowStride, rowStride: w.rowStride, rows: hi - lo,
-          activation: act, cols: cols, out: out + lo)
+        if let p = w.packed {
+          QuantKernels.dotRowsPacked(
+            type, packed: p.base, firstRow: p.firstRow + lo, rows: hi - lo, activation: act, cols: cols, out: out + lo)
+        } else {
+          QuantKernels.dotRows(
+            type, weights: w.data + lo * w.rowStride, rowStride: w.rowStride, rows: hi - lo,
+            activation: act, cols: cols, out: out + lo)
+        }
       }
       part(a, outA, 0)
       part(b, outB, startB)
@@ -136,6 +146,12 @@ public enum MatMul {
     if batch == 1 {
       let act = convertOneRow(type, input, cols: cols, scratch: scratch)
       pool.parallelFor(rows) { range in
+        if let p = weight.packed {
+          QuantKernels.dotRowsPacked(
+            type, packed: p.base, firstRow: p.firstRow + range.lowerBound, rows: range.count, activation: act,
+            cols: cols, out: output + range.lowerBound)
+          return
+        }
         QuantKernels.dotRows(
           type, weights: weight.data + range.lowerBound * weight.rowStride,
           rowStride: weight.rowStride, rows: range.count, activation: act, cols: cols,
@@ -181,6 +197,12 @@ public enum MatMul {
       for tile in tileRange {
         let r0 = tile * rowTile
         let n = min(rowTile, rows - r0)
+        if let p = weight.packed {
+          QuantKernels.dotRowsPackedBatch(
+            type, packed: p.base, firstRow: p.firstRow + r0, rows: n, prepared: prepared, preparedStride: stride,
+            batch: batch, cols: cols, out: output + r0, outStride: outputStride)
+          continue
+        }
         let w = weight.data + r0 * weight.rowStride
         QuantKernels.dotRowsPreparedBatch(
           type, weights: w, rowStride: weight.rowStride, rows: n,

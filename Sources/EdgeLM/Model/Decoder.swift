@@ -46,6 +46,8 @@ public struct DecoderWeights {
   let output: WeightMatrix      // (vocab, dim), the embedding when tied
   /// Owners of the RoPE frequency factors the layers' tables point into.
   let ropeFactors: [WeightVector]
+  /// Owner of the packed copies of matrices (Model/WeightPacking.swift).
+  var packedStore: PackedStore? = nil
 
   /// The RoPE table and window of layer `l` of `c`, with frequency factors
   /// `factors` ((ropeDims/2), nil for none).

@@ -99,6 +99,7 @@ extension WeightMatrix {
   /// The rows `range` of this matrix, in place (a fused tensor's parts:
   /// phi3's `attn_qkv`, its gate-and-up `ffn_up`).
   func rows(_ range: Range<Int>) -> WeightMatrix {
-    WeightMatrix(type: type, data: data + range.lowerBound * rowStride, rows: range.count, cols: cols, rowStride: rowStride)
+    WeightMatrix(type: type, data: data + range.lowerBound * rowStride, rows: range.count, cols: cols, rowStride: rowStride,
+                 packed: packed.map { PackedRows(base: $0.base, firstRow: $0.firstRow + range.lowerBound) })
   }
 }

@@ -224,16 +224,14 @@ final class ForwardState {
     guard let pager, let last = pager.outputChunks.last, last.rows.upperBound == output.rows else {
       // Rows 0..<scored, into rows of `vocab` logits.
       let scored = scoredVocabulary(output)
-      let part = WeightMatrix(type: output.type, data: output.data, rows: scored, cols: output.cols, rowStride: output.rowStride)
+      let part = output.rows(0..<scored)
       MatMul.multiply(part, input: input, batch: n, output: logits.pointer, outputStride: output.rows,
                       scratch: matmul, pool: pool)
       return
     }
     for (j, chunk) in pager.outputChunks.enumerated() {
       pager.enterOutput(chunk: j)
-      let part = WeightMatrix(
-        type: output.type, data: output.data + chunk.rows.lowerBound * output.rowStride,
-        rows: chunk.rows.count, cols: output.cols, rowStride: output.rowStride)
+      let part = output.rows(chunk.rows)
       MatMul.multiply(part, input: input, batch: n, output: logits.pointer + chunk.rows.lowerBound,
                       outputStride: output.rows, scratch: matmul, pool: pool)
     }

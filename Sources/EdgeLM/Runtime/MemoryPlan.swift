@@ -11,7 +11,10 @@
 //   each a unit;
 // - the embedding is read one row per token: when it is not resident, rows
 //   are read from the file into a one-row buffer (nothing of it is mapped);
-// - every other tensor (norms, rope factors) is small and always resident.
+// - every other tensor (norms, rope factors) is small and always resident;
+// - a unit holding a matrix the model packed at load (Quant/PackedWeights.swift:
+//   a copy of the file's bytes in the model's memory, whose file pages are
+//   released) is pinned: always resident, counted like a mapped unit.
 //
 // The RSS accounted: the model's heap after loading (an estimate from its
 // metadata arrays: the tokenizer's vocabulary), the KV cache, the forward
@@ -19,6 +22,15 @@
 // and a page beside each of its ends (prefetching only fills the page cache,
 // which is not RSS). Peak RSS =
 // that + whatever the host process had before loading (the baseline).
+
+/// The units whose matrices the model packed (`Model.packedUnits`).
+public struct PackedUnits: Sendable {
+  /// Per layer, whether one of its matrices is packed.
+  public var layers: [Bool] = []
+  /// Whether the output projection is.
+  public var output = false
+  public init() {}
+}
 
 /// A page-aligned byte range of the model file.
 public struct FileRange: Equatable, Sendable {
@@ -42,6 +54,10 @@ public struct WeightUnit: Sendable {
   /// Kept mapped once touched (true) or mapped for its use and unmapped
   /// right after (false).
   public internal(set) var resident: Bool
+  /// Holds matrices the model packed for this CPU (Quant/PackedWeights.swift):
+  /// they live in the model's memory, not the file's pages, so the unit
+  /// is always resident.
+  public let pinned: Bool
 }
 
 public struct MemoryPlan: Sendable {
@@ -110,12 +126,15 @@ public struct MemoryPlan: Sendable {
   /// otherwise `minimumCap`).
   public internal(set) var smallestCap: Int = 0
 
-  /// The smallest cap a plan with these buffers fits: fixed bytes and one
-  /// streamed unit.
+  /// Bytes of pinned units (always resident).
+  public var pinnedUnitBytes: Int { units.reduce(0) { $0 + ($1.pinned ? $1.bytes : 0) } }
+
+  /// The smallest cap a plan with these buffers fits: fixed bytes, the
+  /// pinned units and one streamed unit.
   public var minimumCap: Int {
     var w = 0
-    for u in units { w = max(w, MemoryPlan.mappedBytes(u)) }
-    return fixedBytes + w
+    for u in units where !u.pinned { w = max(w, MemoryPlan.mappedBytes(u)) }
+    return fixedBytes + pinnedUnitBytes + w
   }
 
   // MARK: - Making a plan
@@ -129,18 +148,21 @@ public struct MemoryPlan: Sendable {
   /// - Throws: `.resourceLimit` when nothing fits the cap (the message gives
   ///   the smallest cap that works), or the weights do not fit with
   ///   `paging: "off"`; `.format` when the file has no `token_embd.weight`.
+  ///   - packed: which layers and whether the output the model packed (pinned units).
   public static func make(
-    gguf: GGUFFile, config: RuntimeConfig, kvCacheBytes: Int, bufferBytes: Int, maxBatch: Int
+    gguf: GGUFFile, config: RuntimeConfig, kvCacheBytes: Int, bufferBytes: Int, maxBatch: Int,
+    packed: PackedUnits = PackedUnits()
   ) throws(EdgeLMError) -> MemoryPlan {
     var plan = try layout(gguf: gguf, config: config, kvCacheBytes: kvCacheBytes,
-                          bufferBytes: bufferBytes, maxBatch: maxBatch)
+                          bufferBytes: bufferBytes, maxBatch: maxBatch, packed: packed)
     try plan.decide()
     return plan
   }
 
   /// The units and sizes, everything resident (no decision yet).
   static func layout(
-    gguf: GGUFFile, config: RuntimeConfig, kvCacheBytes: Int, bufferBytes: Int, maxBatch: Int
+    gguf: GGUFFile, config: RuntimeConfig, kvCacheBytes: Int, bufferBytes: Int, maxBatch: Int,
+    packed: PackedUnits = PackedUnits()
   ) throws(EdgeLMError) -> MemoryPlan {
     let page = MappedFile.pageSize
     func span(_ t: GGUFTensorInfo) -> (Int, Int) {
@@ -169,7 +191,8 @@ public struct MemoryPlan: Sendable {
       let ranges = pageRanges(spans, page: page)
       let bytes = ranges.reduce(0) { $0 + $1.count }
       largestLayer = max(largestLayer, bytes)
-      units.append(WeightUnit(kind: .layer(i), ranges: ranges, bytes: bytes, resident: true))
+      let pinned = i < packed.layers.count && packed.layers[i]
+      units.append(WeightUnit(kind: .layer(i), ranges: ranges, bytes: bytes, resident: true, pinned: pinned))
     }
     // Output chunks of about one layer's size (at least 64 rows).
     let rows = output.rowCount
@@ -183,7 +206,7 @@ public struct MemoryPlan: Sendable {
       let r1 = min(rows, r0 + rowsPerChunk)
       let ranges = pageRanges([(outStart + r0 * rowBytes, outStart + r1 * rowBytes)], page: page)
       units.append(WeightUnit(kind: .outputChunk(chunk, rows: r0..<r1), ranges: ranges,
-                              bytes: ranges.reduce(0) { $0 + $1.count }, resident: true))
+                              bytes: ranges.reduce(0) { $0 + $1.count }, resident: true, pinned: packed.output))
       r0 = r1
       chunk += 1
     }
@@ -210,15 +233,17 @@ public struct MemoryPlan: Sendable {
     }
     // Streaming: start from everything streamed, then keep units resident in
     // use order while they fit beside the window.
-    for i in units.indices { units[i].resident = false }
+    for i in units.indices { units[i].resident = units[i].pinned }
     embeddingResident = false
     let minimum = minimumCap
+    let pinned = pinnedUnitBytes
     if cap > 0 && cap < minimum {
-      throw EdgeLMError(.resourceLimit, "ram_limit \(cap) bytes (\(MemoryPlan.mib(cap))) is below the minimum of \(minimum) bytes (\(MemoryPlan.mib(minimum))) for this model and session: model heap \(MemoryPlan.mib(modelHeapBytes)) + KV cache \(MemoryPlan.mib(kvCacheBytes)) + buffers \(MemoryPlan.mib(bufferBytes)) + small tensors \(MemoryPlan.mib(otherWeightBytes)) + sampler and margin \(MemoryPlan.mib(runtimeBytes)) + one streamed unit \(MemoryPlan.mib(minimum - fixedBytes)); the smallest cap that works is \(minimum) bytes")
+      let packedNote = pinned == 0 ? "" : " + weights the model packed for this CPU \(MemoryPlan.mib(pinned)) (always resident: load the model with this ram_limit to keep them streamable)"
+      throw EdgeLMError(.resourceLimit, "ram_limit \(cap) bytes (\(MemoryPlan.mib(cap))) is below the minimum of \(minimum) bytes (\(MemoryPlan.mib(minimum))) for this model and session: model heap \(MemoryPlan.mib(modelHeapBytes)) + KV cache \(MemoryPlan.mib(kvCacheBytes)) + buffers \(MemoryPlan.mib(bufferBytes)) + small tensors \(MemoryPlan.mib(otherWeightBytes)) + sampler and margin \(MemoryPlan.mib(runtimeBytes))\(packedNote) + one streamed unit \(MemoryPlan.mib(minimum - fixedBytes - pinned)); the smallest cap that works is \(minimum) bytes")
     }
     if mode == .always || cap == 0 { return }
-    var room = cap - fixedBytes - windowBytes
-    for i in units.indices where units[i].bytes <= room {
+    var room = cap - fixedBytes - pinned - windowBytes
+    for i in units.indices where !units[i].pinned && units[i].bytes <= room {
       units[i].resident = true
       room -= units[i].bytes
     }

@@ -20,7 +20,7 @@ extension Session {
       gguf: model.gguf, config: config,
       kvCacheBytes: KVCache.byteCount(config: c, contextLength: ctx, maxBatch: 1),
       bufferBytes: ForwardState.bufferBytes(config: c, contextLength: ctx, maxBatch: 1, threads: threads),
-      maxBatch: 1).minimumCap
+      maxBatch: 1, packed: model.packedUnits).minimumCap
     var b = batch
     while true {
       do throws(EdgeLMError) {
@@ -28,7 +28,7 @@ extension Session {
           gguf: model.gguf, config: config,
           kvCacheBytes: KVCache.byteCount(config: c, contextLength: ctx, maxBatch: b),
           bufferBytes: ForwardState.bufferBytes(config: c, contextLength: ctx, maxBatch: b, threads: threads),
-          maxBatch: b)
+          maxBatch: b, packed: model.packedUnits)
         plan.smallestCap = smallest
         return plan
       } catch {

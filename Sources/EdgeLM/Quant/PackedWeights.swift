@@ -1,0 +1,115 @@
+// Packed (interleaved) weight matrices: on CPUs whose kernel set has a
+// faster layout for a type than the file's rows, a matrix is rearranged
+// once, at model load, into groups of four rows (today: q8_0 and q4_0 with
+// the Arm dotprod kernels, Sources/EdgeLMArm/ArmPacked.swift, which also
+// describes the layout). A packed matrix takes exactly the bytes of the
+// file's rows, in memory the model owns; the file's pages of it are then
+// released. The packed kernels give bit-identical results to the row-major
+// ones, so nothing but speed depends on whether a matrix was packed.
+
+import CEdgeSys
+
+/// Where a packed matrix's groups are (`WeightMatrix.packed`).
+public struct PackedRows {
+  /// The packed copy of the whole tensor: rows in groups of four, group g
+  /// at `base + g * 4 * rowBytes`.
+  public let base: UnsafeRawPointer
+  /// The tensor row that is this view's row 0 (views of row ranges:
+  /// `WeightMatrix.rows(_:)`, the pager's output chunks).
+  public let firstRow: Int
+}
+
+extension QuantKernels {
+  /// Whether a matrix of `type` with `rows` rows is packed at load by this
+  /// process's kernel set.
+  public static func packs(_ type: GGMLType, rows: Int) -> Bool {
+    #if EDGELM_ARM_KERNELS
+    return activeSet == .dotprod && (type == .q8_0 || type == .q4_0) && rows > 0 && rows % 4 == 0
+    #else
+    return false
+    #endif
+  }
+
+  /// Rearranges `rows` rows (`packs(type, rows:)` must hold) of `cols`
+  /// elements, `rowStride` bytes apart at `src`, into `dst`
+  /// (rows x rowBytes(cols) bytes). False if this build cannot.
+  public static func pack(
+    _ type: GGMLType, _ src: UnsafeRawPointer, rowStride: Int, rows: Int, cols: Int, into dst: UnsafeMutableRawPointer
+  ) -> Bool {
+    #if EDGELM_ARM_KERNELS
+    guard packs(type, rows: rows) else { return false }
+    return edgelmarm_dotprod_pack(Int32(type.rawValue), src, rowStride, rows, cols / type.blockSize, dst)
+    #else
+    return false
+    #endif
+  }
+
+  /// `dotRows` for the rows `firstRow..<firstRow+rows` of a packed matrix
+  /// (`packed`: the whole tensor's groups; `cols` its width): out[i] =
+  /// dot(row firstRow+i, activation).
+  public static func dotRowsPacked(
+    _ type: GGMLType, packed: UnsafeRawPointer, firstRow: Int, rows: Int,
+    activation: UnsafeRawPointer, cols: Int, out: UnsafeMutablePointer<Float>
+  ) {
+    #if EDGELM_ARM_KERNELS
+    guard rows > 0 else { return }
+    let id = Int32(type.rawValue)
+    let blocks = cols / type.blockSize
+    let groupStride = 4 &* blocks &* type.blockBytes
+    let first = packed + (firstRow / 4) &* groupStride, skip = firstRow % 4
+    let needed = preparedBytes(type, blocks: blocks)
+    if needed <= smallScratchBytes {
+      withSmallScratch { scratch in
+        prepare(type, activation, blocks: blocks, into: scratch)
+        edgelmarm_dotprod_packed_rows(id, first, groupStride, skip, rows, scratch, blocks, out, false)
+      }
+      return
+    }
+    // Columns in chunks, as dotRows: a chunk's blocks start c0 blocks into
+    // every group (4 rows x c0 blocks).
+    let chunk = maxPreparedBlocks(type)
+    let actBytes = activationType(for: type).blockBytes
+    withScratch { scratch in
+      var c0 = 0
+      repeat {
+        let n = Swift.min(chunk, blocks &- c0)
+        prepare(type, activation + c0 &* actBytes, blocks: n, into: scratch)
+        edgelmarm_dotprod_packed_rows(id, first + 4 &* c0 &* type.blockBytes, groupStride, skip, rows, scratch, n,
+                                      out, c0 > 0)
+        c0 &+= n
+      } while c0 < blocks
+    }
+    #endif
+  }
+
+  /// `dotRowsPreparedBatch` for the rows `firstRow..<firstRow+rows`
+  /// (`firstRow` a multiple of 4) of a packed matrix: the same groups of
+  /// activations, bit-identical to `dotRowsPacked` one at a time.
+  public static func dotRowsPackedBatch(
+    _ type: GGMLType, packed: UnsafeRawPointer, firstRow: Int, rows: Int,
+    prepared: UnsafeRawPointer, preparedStride: Int, batch: Int, cols: Int,
+    out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    #if EDGELM_ARM_KERNELS
+    guard rows > 0, batch > 0 else { return }
+    let id = Int32(type.rawValue)
+    let blocks = cols / type.blockSize
+    let groupStride = 4 &* blocks &* type.blockBytes
+    let first = packed + (firstRow / 4) &* groupStride
+    var t = 0
+    while t < batch {
+      let left = batch &- t
+      // Groups as dotRowsPreparedBatch forms them; one at a time when the
+      // rows start inside a group (the multi kernels start at a group).
+      let count = firstRow % 4 != 0 ? 1 : left == 5 ? 3 : Swift.min(left, 4)
+      let p = prepared + t &* preparedStride, o = out + t &* outStride
+      if count == 1 {
+        edgelmarm_dotprod_packed_rows(id, first, groupStride, firstRow % 4, rows, p, blocks, o, false)
+      } else {
+        edgelmarm_dotprod_packed_rows_multi(id, first, groupStride, rows, p, preparedStride, count, blocks, o, outStride)
+      }
+      t &+= count
+    }
+    #endif
+  }
+}
