@@ -208,6 +208,29 @@ public func armPack(
   return true
 }
 
+/// Writes blocks `first..<first+count` of row `row` of a packed matrix
+/// (`blocks` blocks per row) to `dst` in the file's layout: the inverse of
+/// `armPack` (embedding lookups of a packed, tied output projection).
+@_cdecl("edgelmarm_dotprod_unpack")
+public func armUnpack(
+  _ type: Int32, _ packed: UnsafeRawPointer, _ blocks: Int, _ row: Int, _ first: Int, _ count: Int,
+  _ dst: UnsafeMutableRawPointer
+) {
+  guard let f = PackedFormat(id: type) else { return }
+  let lane = row % 4
+  let group = packed + (row / 4) &* blocks &* f.groupBlockBytes
+  for b in 0..<count {
+    let block = group + (first &+ b) &* f.groupBlockBytes
+    let out = dst + b &* f.fileBlockBytes
+    out.storeBytes(of: block.loadUnaligned(fromByteOffset: 2 &* lane, as: UInt16.self), as: UInt16.self)
+    for j in 0..<(f == .q8_0 ? 8 : 4) {
+      var four = block.loadUnaligned(fromByteOffset: 8 &+ 16 &* j &+ 4 &* lane, as: UInt32.self)
+      if f == .q4_0 { four ^= 0x8888_8888 }
+      out.storeBytes(of: four, toByteOffset: 2 &+ 4 &* j, as: UInt32.self)
+    }
+  }
+}
+
 @_cdecl("edgelmarm_dotprod_packed_rows")
 public func armPackedRows(
   _ type: Int32, _ w: UnsafeRawPointer, _ groupStride: Int, _ skip: Int, _ rows: Int, _ p: UnsafeRawPointer,

@@ -46,6 +46,10 @@ enum InfoCommand {
     out += "\n"
     // The dot-product kernels this CPU runs (chosen at run time on aarch64).
     out += "kernels: \(QuantKernels.kernelSet.name)\n"
+    if model.packedBytes > 0 {
+      // Matrices rearranged at load for these kernels (Quant/PackedWeights.swift).
+      out += "packed weights: \(Format.fixed(Double(model.packedBytes) / 1048576, 2)) MiB\n"
+    }
     let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength
     let batch = min(SessionOptions().batchSize, ctx)
     let kvBytes = KVCache.byteCount(config: c, contextLength: ctx, maxBatch: batch)

@@ -109,6 +109,44 @@ import Testing
     #expect(throws: EdgeLMError.self) { try Session.create(model: Self.model, config: Self.config(cap: minimum - 1)) }
   }
 
+  /// Units holding matrices the model packed (on Arm dotprod CPUs; here a
+  /// summary that says so) stay resident whatever the cap and mode, are
+  /// counted in the plan, and a cap too small for them names them.
+  @Test func packedUnitsArePinnedResident() throws {
+    var packed = PackedUnits()
+    packed.layers = (0..<30).map { $0 % 3 == 0 }
+    packed.output = true
+    let c = Self.model.config
+    func plan(cap: Int, paging: PagingMode = .auto) throws(EdgeLMError) -> MemoryPlan {
+      try MemoryPlan.make(
+        gguf: Self.model.gguf, config: Self.config(cap: cap, paging: paging),
+        kvCacheBytes: KVCache.byteCount(config: c, contextLength: 256, maxBatch: 1),
+        bufferBytes: ForwardState.bufferBytes(config: c, contextLength: 256, maxBatch: 1, threads: 1),
+        maxBatch: 1, packed: packed)
+    }
+    for mode in [PagingMode.auto, .always] {
+      let p = try plan(cap: Self.fileSize * 3 / 4, paging: mode)
+      #expect(p.isStreaming)
+      #expect(p.plannedPeakBytes <= p.cap)
+      for u in p.units {
+        if case .layer(let i) = u.kind { #expect(u.pinned == packed.layers[i] && (!u.pinned || u.resident)) }
+        if case .outputChunk = u.kind { #expect(u.pinned && u.resident) }
+      }
+      #expect(p.embeddingResident)  // tied to the (resident) output
+      #expect(p.minimumCap >= p.fixedBytes + p.pinnedUnitBytes)
+    }
+    do {
+      _ = try plan(cap: Self.fileSize / 4)
+      Issue.record("a cap below the pinned units was accepted")
+    } catch {
+      #expect(error.status == .resourceLimit)
+      #expect(error.message.contains("weights the model packed for this CPU"))
+    }
+    // Without packed units the same cap streams the output too.
+    let unpinned = try Session.memoryPlan(model: Self.model, config: Self.config(cap: Self.fileSize * 3 / 4))
+    #expect(unpinned.units.allSatisfy { !$0.pinned })
+  }
+
   @Test func pagingOffRefusesACapBelowTheModel() throws {
     do {
       _ = try Session.create(model: Self.model, config: Self.config(cap: Self.fileSize / 2, paging: .off))

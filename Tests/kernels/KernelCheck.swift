@@ -208,6 +208,16 @@ func checkPacked(
       }
     }
     check(same, name + " packed rows differ from the row-major kernel")
+    var rowsSame = true
+    var unpacked = [Float](repeating: 0, count: cols), file = [Float](repeating: 0, count: cols)
+    for r in 0..<packedRows {
+      unpacked.withUnsafeMutableBufferPointer {
+        QuantKernels.dequantizePackedRow(type, packed: p, row: r, cols: cols, into: $0.baseAddress!)
+      }
+      file.withUnsafeMutableBufferPointer { QuantKernels.dequantize(type, w + r * stride, $0.baseAddress!, count: cols) }
+      for i in 0..<cols where !bitsEqual(unpacked[i], file[i]) { rowsSame = false }
+    }
+    check(rowsSame, name + " packed rows dequantize differently from the file's rows")
     let batch = single.count / rows
     for count in [1, 2, 3, 4, 5, 8, batch] {
       for first in Swift.stride(from: 0, to: packedRows, by: 4) {

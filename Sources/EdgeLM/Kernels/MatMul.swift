@@ -31,7 +31,13 @@ public struct WeightMatrix {
   }
 
   /// Dequantizes row `row` into `dst` (`cols` floats): embedding lookups.
+  /// A packed matrix reads its packed copy (the file's pages of it were
+  /// released).
   public func dequantizeRow(_ row: Int, into dst: UnsafeMutablePointer<Float>) {
+    if let p = packed {
+      QuantKernels.dequantizePackedRow(type, packed: p.base, row: p.firstRow + row, cols: cols, into: dst)
+      return
+    }
     QuantKernels.dequantize(type, data + row * rowStride, dst, count: cols)
   }
 }

@@ -1,9 +1,9 @@
 // Packing a loaded model's matrices for this CPU (Quant/PackedWeights.swift
 // says which types and why): each eligible matrix is copied into memory the
 // model owns, in the packed layout, and its pages of the file mapping are
-// released right after, so the RSS holds one copy. The embedding keeps
-// reading the file's rows (one per token); a tied output projection is
-// packed, its rows stay in the file for the lookups.
+// released right after, so the RSS holds one copy. An untied embedding
+// keeps reading the file's rows (one per token); a tied one reads the
+// packed output's rows (`WeightMatrix.dequantizeRow`).
 //
 // Only at load and only when the caller allows it: a model loaded under a
 // RAM cap keeps the file's layout so that every layer stays streamable
@@ -41,15 +41,24 @@ extension DecoderWeights {
     func pack(_ w: WeightMatrix) -> WeightMatrix {
       guard w.packed == nil, QuantKernels.packs(w.type, rows: w.rows),
             let rowBytes = w.type.rowBytes(w.cols), rowBytes == w.rowStride,
-            let buffer = try? AlignedBuffer<UInt8>.allocate(count: w.rows * rowBytes),
-            QuantKernels.pack(w.type, w.data, rowStride: w.rowStride, rows: w.rows, cols: w.cols, into: buffer.raw)
+            let buffer = try? AlignedBuffer<UInt8>.allocate(count: w.rows * rowBytes)
       else { return w }
+      // In slices of about 4 MiB, each slice's file pages released once it
+      // is packed: the RSS never holds both copies of more than a slice.
+      let slice = Swift.max(4, (4 << 20) / rowBytes & ~3)
+      var r0 = 0
+      while r0 < w.rows {
+        let n = Swift.min(slice, w.rows - r0)
+        guard QuantKernels.pack(w.type, w.data + r0 * rowBytes, rowStride: rowBytes, rows: n, cols: w.cols,
+                                into: buffer.raw + r0 * rowBytes) else { return w }
+        if let mapping, let base = mapping.base {
+          mapping.release(offset: w.data + r0 * rowBytes - base, count: n * rowBytes)
+        }
+        r0 += n
+      }
       store.buffers.append(buffer)
       store.bytes += w.rows * rowBytes
       packedLayer = true
-      if let mapping, let base = mapping.base {
-        mapping.release(offset: w.data - base, count: w.rows * rowBytes)
-      }
       return WeightMatrix(type: w.type, data: w.data, rows: w.rows, cols: w.cols, rowStride: w.rowStride,
                           packed: PackedRows(base: UnsafeRawPointer(buffer.raw), firstRow: 0))
     }
@@ -63,7 +72,10 @@ extension DecoderWeights {
     let newOutput = pack(output)
     store.units.output = newOutput.packed != nil
     guard store.bytes > 0 else { return self }
-    return DecoderWeights(embedding: embedding, layers: newLayers, outputNorm: outputNorm, output: newOutput,
+    // A tied embedding reads its rows from the packed copy too, so that the
+    // released file pages are not mapped back one token at a time.
+    let tied = output.data == embedding.data && output.rows == embedding.rows
+    return DecoderWeights(embedding: tied ? newOutput : embedding, layers: newLayers, outputNorm: outputNorm, output: newOutput,
                           ropeFactors: ropeFactors, packedStore: store)
   }
 }

@@ -44,6 +44,26 @@ extension QuantKernels {
     #endif
   }
 
+  /// Dequantizes row `row` of a packed matrix of `cols` columns into `dst`
+  /// (`cols` floats), as `dequantize` of the file's row.
+  public static func dequantizePackedRow(
+    _ type: GGMLType, packed: UnsafeRawPointer, row: Int, cols: Int, into dst: UnsafeMutablePointer<Float>
+  ) {
+    #if EDGELM_ARM_KERNELS
+    let blocks = cols / type.blockSize
+    let chunk = scratchBytes / type.blockBytes
+    withScratch { scratch in
+      var b = 0
+      while b < blocks {
+        let n = Swift.min(chunk, blocks &- b)
+        edgelmarm_dotprod_unpack(Int32(type.rawValue), packed, blocks, row, b, n, scratch)
+        dequantize(type, UnsafeRawPointer(scratch), dst + b &* type.blockSize, count: n &* type.blockSize)
+        b &+= n
+      }
+    }
+    #endif
+  }
+
   /// `dotRows` for the rows `firstRow..<firstRow+rows` of a packed matrix
   /// (`packed`: the whole tensor's groups; `cols` its width): out[i] =
   /// dot(row firstRow+i, activation).

@@ -241,6 +241,10 @@ public struct MemoryPlan: Sendable {
       let packedNote = pinned == 0 ? "" : " + weights the model packed for this CPU \(MemoryPlan.mib(pinned)) (always resident: load the model with this ram_limit to keep them streamable)"
       throw EdgeLMError(.resourceLimit, "ram_limit \(cap) bytes (\(MemoryPlan.mib(cap))) is below the minimum of \(minimum) bytes (\(MemoryPlan.mib(minimum))) for this model and session: model heap \(MemoryPlan.mib(modelHeapBytes)) + KV cache \(MemoryPlan.mib(kvCacheBytes)) + buffers \(MemoryPlan.mib(bufferBytes)) + small tensors \(MemoryPlan.mib(otherWeightBytes)) + sampler and margin \(MemoryPlan.mib(runtimeBytes))\(packedNote) + one streamed unit \(MemoryPlan.mib(minimum - fixedBytes - pinned)); the smallest cap that works is \(minimum) bytes")
     }
+    // A tied embedding of a packed output reads the packed rows: resident.
+    if outputTied && units.contains(where: { if case .outputChunk = $0.kind { return $0.pinned } else { return false } }) {
+      embeddingResident = true
+    }
     if mode == .always || cap == 0 { return }
     var room = cap - fixedBytes - pinned - windowBytes
     for i in units.indices where !units[i].pinned && units[i].bytes <= room {
