@@ -179,7 +179,13 @@ EDGELM_API void edgelm_config_free(edgelm_config *config);
 typedef struct edgelm_model edgelm_model;
 
 /* Maps and validates the GGUF file at `gguf_path` (IN). `config` (IN) may be
- * NULL for defaults; its ram_limit and paging decide what stays resident.
+ * NULL for defaults. Without a ram_limit the model may rearrange matrices
+ * its CPU's kernels read faster in another layout (on Armv8.2 dotprod
+ * CPUs: q8_0 and q4_0 matrices into interleaved groups of four rows, a copy
+ * in memory replacing the file's pages, the same size); those matrices
+ * then stay resident in every session, and a session's ram_limit counts
+ * them. With a ram_limit the file's layout is kept, so that a session
+ * with that cap can stream every layer.
  * On success writes a new model to *out (OUT; free with edgelm_model_free).
  * Returns EDGELM_OK, EDGELM_ERR_IO, EDGELM_ERR_FORMAT (malformed file; the
  * message names the field and offset), EDGELM_ERR_UNSUPPORTED (architecture,
