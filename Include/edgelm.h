@@ -181,7 +181,7 @@ typedef struct edgelm_model edgelm_model;
 /* Maps and validates the GGUF file at `gguf_path` (IN). `config` (IN) may be
  * NULL for defaults. Without a ram_limit the model may rearrange matrices
  * its CPU's kernels read faster in another layout (on Armv8.2 dotprod
- * CPUs: q8_0 and q4_0 matrices into interleaved groups of four rows, a copy
+ * CPUs: q8_0, q4_0 and q5_0 matrices into interleaved groups of four rows, a copy
  * in memory replacing the file's pages, the same size); those matrices
  * then stay resident in every session, and a session's ram_limit counts
  * them. With a ram_limit the file's layout is kept, so that a session

@@ -158,7 +158,7 @@ EDGELM_SYS_ARM_KERNELS(neon)
 EDGELM_SYS_ARM_KERNELS(dotprod)
 
 /* Interleaved weights (Sources/EdgeLMArm/ArmPacked.swift), dotprod build
- * only, q8_0 (8) and q4_0 (2): pack rearranges `rows` (a multiple of 4)
+ * only, q8_0 (8), q4_0 (2) and q5_0 (6): pack rearranges `rows` (a multiple of 4)
  * rows into groups of four, false for another type; unpack writes blocks
  * first..<first+count of one row back in the file's layout; packed_rows computes
  * rows skip..<skip+rows of the groups from `w` on; packed_rows_multi

@@ -1,8 +1,8 @@
 // Packed (interleaved) weight matrices: on CPUs whose kernel set has a
 // faster layout for a type than the file's rows, a matrix is rearranged
-// once, at model load, into groups of four rows (today: q8_0 and q4_0 with
-// the Arm dotprod kernels, Sources/EdgeLMArm/ArmPacked.swift, which also
-// describes the layout). A packed matrix takes exactly the bytes of the
+// once, at model load, into groups of four rows (today: q8_0, q4_0 and
+// q5_0 with the Arm dotprod kernels, Sources/EdgeLMArm/ArmPacked.swift,
+// which also describes the layout). A packed matrix takes exactly the bytes of the
 // file's rows, in memory the model owns; the file's pages of it are then
 // released. The packed kernels give bit-identical results to the row-major
 // ones, so nothing but speed depends on whether a matrix was packed.
@@ -24,7 +24,7 @@ extension QuantKernels {
   /// process's kernel set.
   public static func packs(_ type: GGMLType, rows: Int) -> Bool {
     #if EDGELM_ARM_KERNELS
-    return activeSet == .dotprod && (type == .q8_0 || type == .q4_0) && rows > 0 && rows % 4 == 0
+    return activeSet == .dotprod && (type == .q8_0 || type == .q4_0 || type == .q5_0) && rows > 0 && rows % 4 == 0
     #else
     return false
     #endif
