@@ -313,7 +313,7 @@ for type in blockTypes {
   // One block, an odd number, SmolLM2's widths, and more blocks than one
   // prepared chunk holds.
   for cols in [32, 96, 576, 1536, 11264] {
-    checkType(type, cols: cols, rows: cols > 4000 ? 5 : 13, &rng)
+    checkType(type, cols: cols, rows: cols > 4000 ? 9 : 13, &rng)
   }
 }
 for type in kTypes {

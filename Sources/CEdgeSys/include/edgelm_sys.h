@@ -158,21 +158,24 @@ EDGELM_SYS_ARM_KERNELS(neon)
 EDGELM_SYS_ARM_KERNELS(dotprod)
 
 /* Interleaved weights (Sources/EdgeLMArm/ArmPacked.swift), dotprod build
- * only, q8_0 (8), q4_0 (2) and q5_0 (6): pack rearranges `rows` (a multiple of 4)
- * rows into groups of four, false for another type; unpack writes blocks
- * first..<first+count of one row back in the file's layout; packed_rows computes
- * rows skip..<skip+rows of the groups from `w` on; packed_rows_multi
- * `count` 2...4 activations from a group's first row. See
+ * only, q8_0 (8), q4_0 (2) and q5_0 (6): pack rearranges `rows` (a
+ * multiple of 4) rows of `blocks` blocks into groups of four, false for
+ * another type; unpack writes blocks first..<first+count of one row back
+ * in the file's layout; packed_rows computes rows skip..<skip+rows of the
+ * groups from `w` on (row_blocks blocks per row) over blocks
+ * first_block..<first_block+blocks; packed_rows_multi `count` 2...4
+ * activations over every block, from a group's first row. See
  * Quant/PackedWeights.swift. */
 _Bool edgelmarm_dotprod_pack(int32_t type, const void *src, intptr_t row_stride, intptr_t rows, intptr_t blocks,
                              void *dst);
 void edgelmarm_dotprod_unpack(int32_t type, const void *packed, intptr_t blocks, intptr_t row, intptr_t first,
                               intptr_t count, void *dst);
-void edgelmarm_dotprod_packed_rows(int32_t type, const void *w, intptr_t group_stride, intptr_t skip, intptr_t rows,
-                                   const void *prep, intptr_t blocks, float *out, _Bool accumulate);
-void edgelmarm_dotprod_packed_rows_multi(int32_t type, const void *w, intptr_t group_stride, intptr_t rows,
-                                         const void *prep, intptr_t prep_stride, intptr_t count, intptr_t blocks,
-                                         float *out, intptr_t out_stride);
+void edgelmarm_dotprod_packed_rows(int32_t type, const void *w, intptr_t row_blocks, intptr_t first_block,
+                                   intptr_t skip, intptr_t rows, const void *prep, intptr_t blocks, float *out,
+                                   _Bool accumulate);
+void edgelmarm_dotprod_packed_rows_multi(int32_t type, const void *w, intptr_t rows, const void *prep,
+                                         intptr_t prep_stride, intptr_t count, intptr_t blocks, float *out,
+                                         intptr_t out_stride);
 
 /* Size of the regular file at `path`, or -1 if it cannot be stat'ed or is not
  * a regular file (pipes, devices, directories). Lets the config loader refuse

@@ -81,12 +81,11 @@ extension QuantKernels {
     if needed <= smallScratchBytes {
       withSmallScratch { scratch in
         prepare(type, activation, blocks: blocks, into: scratch)
-        edgelmarm_dotprod_packed_rows(id, first, groupStride, skip, rows, scratch, blocks, out, false)
+        edgelmarm_dotprod_packed_rows(id, first, blocks, 0, skip, rows, scratch, blocks, out, false)
       }
       return
     }
-    // Columns in chunks, as dotRows: a chunk's blocks start c0 blocks into
-    // every group (4 rows x c0 blocks).
+    // Columns in chunks, as dotRows.
     let chunk = maxPreparedBlocks(type)
     let actBytes = activationType(for: type).blockBytes
     withScratch { scratch in
@@ -94,8 +93,7 @@ extension QuantKernels {
       repeat {
         let n = Swift.min(chunk, blocks &- c0)
         prepare(type, activation + c0 &* actBytes, blocks: n, into: scratch)
-        edgelmarm_dotprod_packed_rows(id, first + 4 &* c0 &* type.blockBytes, groupStride, skip, rows, scratch, n,
-                                      out, c0 > 0)
+        edgelmarm_dotprod_packed_rows(id, first, blocks, c0, skip, rows, scratch, n, out, c0 > 0)
         c0 &+= n
       } while c0 < blocks
     }
@@ -124,9 +122,9 @@ extension QuantKernels {
       let count = firstRow % 4 != 0 ? 1 : left == 5 ? 3 : Swift.min(left, 4)
       let p = prepared + t &* preparedStride, o = out + t &* outStride
       if count == 1 {
-        edgelmarm_dotprod_packed_rows(id, first, groupStride, firstRow % 4, rows, p, blocks, o, false)
+        edgelmarm_dotprod_packed_rows(id, first, blocks, 0, firstRow % 4, rows, p, blocks, o, false)
       } else {
-        edgelmarm_dotprod_packed_rows_multi(id, first, groupStride, rows, p, preparedStride, count, blocks, o, outStride)
+        edgelmarm_dotprod_packed_rows_multi(id, first, rows, p, preparedStride, count, blocks, o, outStride)
       }
       t &+= count
     }
