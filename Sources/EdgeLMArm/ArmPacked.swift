@@ -129,8 +129,7 @@ func packedChunks(_ f: PackedFormat, _ codes: UnsafeRawPointer)
 func bitsSet(_ v: int8x16_t, _ mask: int8x16_t) -> int8x16_t { unsafeBitCast(vtstq_s8(v, mask), to: int8x16_t.self) }
 
 /// One block of four rows (`codes`) with one activation block: the exact
-/// integer dot products per row, as Floats scaled as `scaleOf` expects
-/// (q4_0: 16 times the sum; the caller's scale is 1/16 of d x d_a).
+/// integer dot products per row, as Floats (q4_0: 16 times them).
 @inline(__always)
 func packedBlockSum(
   _ f: PackedFormat, _ codes: UnsafeRawPointer, _ a0: SIMD4<Int32>, _ a1: SIMD4<Int32>, asum: Int32
@@ -147,41 +146,52 @@ func packedBlockSum(
   return SIMD4<Float>((s &>> 4) &- (minusAB &<< 4) &- SIMD4<Int32>(repeating: asum &<< 3))
 }
 
-/// acc + one block's row sums x d x d_a: four rows' block (`scales`,
-/// `codes`) with the activation block whose codes are at `act` and whose
-/// d_a is at `actScale` (its sum of codes `auxOffset` further).
+/// acc + one block's row sums x `scale` (d x d_a per row): four rows'
+/// block (`codes`) with the activation block whose codes are at `act` (its
+/// sum of codes at `actScale + auxOffset`).
 @inline(__always)
 func packedApply(
-  _ f: PackedFormat, _ scales: UnsafeRawPointer, _ codes: UnsafeRawPointer, _ act: UnsafeRawPointer,
-  _ actScale: UnsafeRawPointer, _ auxOffset: Int, _ acc: SIMD4<Float>
+  _ f: PackedFormat, _ codes: UnsafeRawPointer, _ act: UnsafeRawPointer, _ actScale: UnsafeRawPointer,
+  _ auxOffset: Int, _ scale: SIMD4<Float>, _ acc: SIMD4<Float>
 ) -> SIMD4<Float> {
   let a0 = act.loadUnaligned(as: SIMD4<Int32>.self), a1 = act.loadUnaligned(fromByteOffset: 16, as: SIMD4<Int32>.self)
   let sum = packedBlockSum(f, codes, a0, a1,
                            asum: f == .q5_0 ? actScale.loadUnaligned(fromByteOffset: auxOffset, as: Int32.self) : 0)
-  let d = SIMD4<Float>(scales.loadUnaligned(as: SIMD4<Float16>.self))
-  var da = actScale.loadUnaligned(as: Float.self)
-  // q4_0's sums come out 16 times too large: the scale takes 1/16 (exact:
-  // Float(16 s) x (d d_a / 16) is Float(s) x d d_a with the same rounding).
-  if f == .q4_0 { da *= 0.0625 }
-  return acc.addingProduct(sum, d * da)
+  return acc.addingProduct(sum, scale)
 }
 
-/// One block of `packedGroups` (the accumulators per activation, or per group).
+/// One block of `packedGroups` (the accumulators per activation, or per
+/// group). q4_0's sums come out 16 times too large, so its scale takes
+/// 1/16, on the side shared by more products (exact: Float(16 s) x
+/// (d d_a / 16) is Float(s) x d d_a with the same rounding).
 @inline(__always)
 func packedStep(
   _ f: PackedFormat, groups: Int, count: Int, _ acc: inout (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>),
   _ scales: UnsafeRawPointer, _ codes: UnsafeRawPointer, _ act: UnsafeRawPointer, _ actScale: UnsafeRawPointer,
   _ aux: Int, _ prepStride: Int, _ groupStride: Int
 ) {
+  let sixteenth: Float = f == .q4_0 ? 0.0625 : 1
+  @inline(__always)
+  func d(_ g: Int) -> SIMD4<Float> { SIMD4<Float>((scales + g &* groupStride).loadUnaligned(as: SIMD4<Float16>.self)) }
+  @inline(__always)
+  func da(_ k: Int) -> Float { (actScale + k &* prepStride).loadUnaligned(as: Float.self) }
   if groups == 2 {
-    acc.0 = packedApply(f, scales, codes, act, actScale, aux, acc.0)
-    acc.1 = packedApply(f, scales + groupStride, codes + groupStride, act, actScale, aux, acc.1)
+    var a = da(0)
+    if f == .q4_0 { a *= sixteenth }
+    acc.0 = packedApply(f, codes, act, actScale, aux, d(0) * a, acc.0)
+    acc.1 = packedApply(f, codes + groupStride, act, actScale, aux, d(1) * a, acc.1)
     return
   }
-  acc.0 = packedApply(f, scales, codes, act, actScale, aux, acc.0)
-  if count >= 2 { acc.1 = packedApply(f, scales, codes, act + prepStride, actScale + prepStride, aux, acc.1) }
-  if count >= 3 { acc.2 = packedApply(f, scales, codes, act + 2 &* prepStride, actScale + 2 &* prepStride, aux, acc.2) }
-  if count >= 4 { acc.3 = packedApply(f, scales, codes, act + 3 &* prepStride, actScale + 3 &* prepStride, aux, acc.3) }
+  var w = d(0)
+  if f == .q4_0 { w *= sixteenth }
+  acc.0 = packedApply(f, codes, act, actScale, aux, w * da(0), acc.0)
+  if count >= 2 { acc.1 = packedApply(f, codes, act + prepStride, actScale + prepStride, aux, w * da(1), acc.1) }
+  if count >= 3 {
+    acc.2 = packedApply(f, codes, act + 2 &* prepStride, actScale + 2 &* prepStride, aux, w * da(2), acc.2)
+  }
+  if count >= 4 {
+    acc.3 = packedApply(f, codes, act + 3 &* prepStride, actScale + 3 &* prepStride, aux, w * da(3), acc.3)
+  }
 }
 
 /// `groups` (1 or 2: rows 0...3, 4...7) groups of four rows from `group`
