@@ -14,7 +14,11 @@ enum ConfigDecoder {
   // MARK: - Parsing with json-c
 
   /// Parses `json` with a strict json-c tokener and decodes the tree.
-  static func decode(_ json: UnsafeRawBufferPointer) throws(EdgeLMError) -> RuntimeConfig {
+  /// - Parameter values: how many values the StrictJSONScanner counted;
+  ///   a tree with fewer lost some to a failed allocation (json-c adds
+  ///   members and elements without checking), and is refused rather than
+  ///   run without, say, its ram_limit.
+  static func decode(_ json: UnsafeRawBufferPointer, values: Int) throws(EdgeLMError) -> RuntimeConfig {
     guard let base = json.baseAddress, json.count > 0, json.count <= Int(Int32.max) else {
       throw EdgeLMError(.config, "config: empty input")
     }
@@ -29,10 +33,18 @@ enum ConfigDecoder {
     let end = json_tokener_get_parse_end(tok)
     guard let root, error == json_tokener_success else {
       if let root { json_object_put(root) }
+      if error == json_tokener_success {
+        // No tree and no error: json-c's own allocation failed.
+        throw EdgeLMError(.outOfMemory, "config: json-c ran out of memory parsing the config")
+      }
       let reason = json_tokener_error_desc(error).map { String(cString: $0) } ?? "parse error"
       throw EdgeLMError(.config, "config: json-c: " + reason + " at " + ConfigText.location(json, end))
     }
     defer { json_object_put(root) }
+    let kept = valueCount(root)
+    guard kept == values else {
+      throw EdgeLMError(.outOfMemory, "config: json-c kept \(kept) of the \(values) values in the config (out of memory while parsing); nothing was applied")
+    }
     var i = end
     while i < json.count {
       if !StrictJSONScanner.isWhitespace(json[i]) {
@@ -44,6 +56,33 @@ enum ConfigDecoder {
       throw EdgeLMError(.config, "config: the top level must be a JSON object ({...}), found " + found(root))
     }
     return try decodeRoot(root)
+  }
+
+  /// Values in a json-c tree: the value itself and, for objects and
+  /// arrays, every member and element (nested ones included; null is a value).
+  static func valueCount(_ v: JSONValue) -> Int {
+    switch json_object_get_type(v) {
+    case json_type_object:
+      var n = 1
+      var it = json_object_iter_begin(v)
+      var end = json_object_iter_end(v)
+      while json_object_iter_equal(&it, &end) == 0 {
+        n += valueCount(json_object_iter_peek_value(&it))
+        json_object_iter_next(&it)
+      }
+      return n
+    case json_type_array:
+      var n = 1
+      let count = json_object_array_length(v)
+      var i = 0
+      while i < count {
+        n += valueCount(json_object_array_get_idx(v, i))
+        i += 1
+      }
+      return n
+    default:
+      return 1
+    }
   }
 
   // MARK: - The schema

@@ -290,7 +290,7 @@ public struct RuntimeConfig: Sendable, Equatable {
     var scanner = StrictJSONScanner(json)
     try scanner.run()
     // json-c builds the tree; the decoder type-checks and range-checks it.
-    return try ConfigDecoder.decode(json)
+    return try ConfigDecoder.decode(json, values: scanner.values)
   }
 
   /// Reads and parses a JSON config file.

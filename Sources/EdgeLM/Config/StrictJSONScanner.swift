@@ -12,6 +12,10 @@ struct StrictJSONScanner {
   var pos = 0
   /// The key path of the value being scanned, for messages.
   var path = ""
+  /// Values scanned (objects, arrays and scalars, nested ones included):
+  /// the decoder checks that json-c's tree holds as many, since json-c
+  /// drops a member whose allocation fails without reporting it.
+  var values = 0
 
   init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -90,6 +94,7 @@ struct StrictJSONScanner {
   /// `depth` is the number of objects and arrays around this value.
   mutating func scanValue(depth: Int) throws(EdgeLMError) {
     guard pos < bytes.count else { throw unexpected(expected: "a value") }
+    values += 1
     switch bytes[pos] {
     case 0x7B: try scanObject(depth: depth + 1)
     case 0x5B: try scanArray(depth: depth + 1)
