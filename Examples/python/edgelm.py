@@ -17,7 +17,7 @@ import json
 import os
 import queue
 import threading
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 __all__ = ["EdgeLMError", "Config", "Model", "Session", "library_version", "TOKENIZE_ADD_SPECIAL",
            "TOKENIZE_PARSE_SPECIAL"]
@@ -254,13 +254,29 @@ class Session:
     def __init__(self, model: Model, config: Union[Config, str, Dict[str, Any], None] = None):
         self.model = model
         self._handle = _P()
+        # The generate() whose worker thread may still be running: (stop, worker).
+        self._active: Optional[Tuple[threading.Event, threading.Thread]] = None
         cfg = Config.of(config)
         _check(_lib.edgelm_session_new(model._handle, cfg._handle, ctypes.byref(self._handle)))
 
+    def _finish_generation(self) -> None:
+        """Stops and joins a generate() the caller left unfinished (a
+        generator neither exhausted nor closed keeps generating on its worker
+        thread, and the session busy): every other call starts with this."""
+        active, self._active = self._active, None
+        if active is not None:
+            stop, worker = active
+            stop.set()
+            if worker.is_alive():
+                _lib.edgelm_session_cancel(self._handle)  # also stops a long prompt
+            worker.join()
+
     def generate(self, prompt: Union[str, bytes], max_tokens: int = 128) -> Iterator[str]:
         """Yields the generated text piece by piece as it is produced (each
-        piece ends on a whole UTF-8 character). Closing the generator early
-        stops generation."""
+        piece ends on a whole UTF-8 character). Closing the generator early,
+        an exception in the consuming loop (Ctrl-C) or the next call on the
+        session stops generation."""
+        self._finish_generation()
         data = prompt.encode("utf-8") if isinstance(prompt, str) else prompt
         pieces: "queue.Queue[Any]" = queue.Queue()
         stop = threading.Event()
@@ -281,6 +297,7 @@ class Session:
 
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
+        self._active = (stop, worker)
         try:
             while True:
                 item = pieces.get()
@@ -289,29 +306,36 @@ class Session:
                 if item:
                     yield item
         finally:
-            stop.set()
-            worker.join()
+            if self._active is not None and self._active[1] is worker:
+                self._finish_generation()
+            else:
+                stop.set()
+                worker.join()
         _check(result[0] if result else 11)
 
     def generate_text(self, prompt: Union[str, bytes], max_tokens: int = 128) -> str:
         return "".join(self.generate(prompt, max_tokens))
 
     def eval(self, tokens: Sequence[int]) -> None:
+        self._finish_generation()
         arr = (ctypes.c_int32 * len(tokens))(*tokens)
         _check(_lib.edgelm_eval(self._handle, arr, len(tokens)))
 
     def logits(self) -> List[float]:
+        self._finish_generation()
         p = _lib.edgelm_logits(self._handle)
         if not p:
             raise EdgeLMError(1, "no logits yet: call eval() first")
         return p[: self.model.vocab_size]
 
     def sample(self) -> int:
+        self._finish_generation()
         token = ctypes.c_int32()
         _check(_lib.edgelm_sample(self._handle, ctypes.byref(token)))
         return token.value
 
     def reset(self) -> None:
+        self._finish_generation()
         _check(_lib.edgelm_session_reset(self._handle))
 
     def cancel(self) -> None:
@@ -333,6 +357,7 @@ class Session:
 
     def close(self) -> None:
         if self._handle:
+            self._finish_generation()
             _lib.edgelm_session_free(self._handle)
             self._handle = _P()
 

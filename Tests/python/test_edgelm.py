@@ -83,6 +83,32 @@ def test_closing_the_generator_stops_generation(model):
         assert s.position < 5 + 100
 
 
+def test_an_unfinished_generator_is_stopped_by_the_next_call(model):
+    prompt = "The capital of France is"
+    with edgelm.Session(model, GREEDY) as fresh:
+        expected = fresh.generate_text(prompt, 6)
+    with edgelm.Session(model, GREEDY) as s:
+        gen = s.generate("Once upon a time", 200)
+        next(gen)  # left running, neither exhausted nor closed
+        s.reset()  # stops and joins it (was EDGELM_ERR_BUSY, or a race)
+        assert s.position == 0
+        assert s.generate_text(prompt, 6) == expected
+        del gen
+        gen = s.generate("Once upon a time", 200)
+        next(gen)
+        s.close()  # frees the session only after its worker has stopped
+
+
+def test_an_exception_in_the_consuming_loop_stops_generation(model):
+    with edgelm.Session(model, GREEDY) as s:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in s.generate("Once upon a time", 200):
+                raise KeyboardInterrupt  # as Ctrl-C would, between pieces
+        assert s.position < 5 + 200
+        s.reset()
+        assert s.generate_text("Hi", 2)
+
+
 def test_token_loop_matches_generate(model):
     prompt = "1, 2, 3, 4, 5,"
     with edgelm.Session(model, GREEDY) as s:
