@@ -284,8 +284,12 @@ EDGELM_API edgelm_status edgelm_session_reset(edgelm_session *session);
 
 /* Asks the generation or evaluation running on `session` to stop. It stops
  * within one token (also between prompt batches) and returns
- * EDGELM_ERR_CANCELLED. Safe from any thread, also while another thread is
- * inside edgelm_generate on the same session. */
+ * EDGELM_ERR_CANCELLED. A cancelled evaluation leaves no trace: a prompt
+ * cut short is rolled back, so the session is where it was before the call
+ * (tokens generated before the cancel stay); a model with sliding-window
+ * layers that cannot roll back that far is reset instead, as the error
+ * message says. Safe from any thread, also while another thread is inside
+ * edgelm_generate on the same session. */
 EDGELM_API void edgelm_session_cancel(edgelm_session *session);
 
 /* Context length and positions used so far; 0 for NULL. */

@@ -313,9 +313,10 @@ static void test_cancel(edgelm_model *m) {
   pthread_join(t, NULL);
   pthread_mutex_destroy(&a.lock);
   CHECK(st == EDGELM_ERR_CANCELLED, "cancelled during the prompt: %d", st);
-  CHECK(edgelm_session_n_past(s) < 999, "stopped early: %d positions", edgelm_session_n_past(s));
+  /* a cancelled prompt leaves nothing behind (its evaluated batches were kept) */
+  CHECK(edgelm_session_n_past(s) == 0, "a cancelled prompt is rolled back: %d positions", edgelm_session_n_past(s));
+  CHECK(strstr(edgelm_last_error(), "back at position 0") != NULL, "message: %s", edgelm_last_error());
   /* the session still works afterwards */
-  edgelm_session_reset(s);
   CHECK(edgelm_generate(s, "Hi", 2, 2, NULL, NULL) == EDGELM_OK, "usable after cancel");
   edgelm_session_free(s);
   edgelm_config_free(c);

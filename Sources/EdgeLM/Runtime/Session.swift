@@ -155,10 +155,18 @@ public final class Session {
         model.forward(state, tokens: buffer.baseAddress! + done, batch: n, start: position,
                       logitRows: isLast ? rows : .none)
         if state.cancel.isSet {
-          // The cut-short batch is not counted: its cache rows are garbage
-          // that the next evaluation overwrites.
+          // A cancelled call leaves the session as it found it: the
+          // cut-short batch is not counted and the batches before it are
+          // rolled back (their cache rows are overwritten by the next
+          // evaluation). A model whose sliding-window layers cannot roll
+          // back that far is reset instead, and the message says so.
           state.cancel.clear()
-          throw EdgeLMError(.cancelled, "evaluation cancelled after \(done) of \(buffer.count) tokens")
+          if done <= maxRollback {
+            history.removeLast(done)
+            throw EdgeLMError(.cancelled, "evaluation cancelled after \(done) of \(buffer.count) tokens; the session is back at position \(position)")
+          }
+          reset()
+          throw EdgeLMError(.cancelled, "evaluation cancelled after \(done) of \(buffer.count) tokens; the session was reset (its sliding-window layers cannot roll back \(done) positions)")
         }
         history.append(contentsOf: buffer[done..<done + n])
         done += n
