@@ -180,12 +180,16 @@ typedef struct edgelm_model edgelm_model;
 
 /* Maps and validates the GGUF file at `gguf_path` (IN). `config` (IN) may be
  * NULL for defaults. Without a ram_limit the model may rearrange matrices
- * its CPU's kernels read faster in another layout (on Armv8.2 dotprod
- * CPUs: q8_0, q4_0 and q5_0 matrices into interleaved groups of four rows, a copy
- * in memory replacing the file's pages, the same size); those matrices
- * then stay resident in every session, and a session's ram_limit counts
- * them. With a ram_limit the file's layout is kept, so that a session
- * with that cap can stream every layer.
+ * its CPU's kernels read faster in another layout (on Armv8.2 dotprod CPUs:
+ * q8_0, q4_0 and q5_0 matrices into interleaved groups of four rows, a copy
+ * in memory replacing the file's pages, the same size); those matrices then
+ * stay resident in every session, and a session's ram_limit counts them.
+ * With a ram_limit the file's layout is kept, so that a session with that
+ * cap can stream every layer.
+ * The file stays mapped while the model lives: replace it by writing a new
+ * file and renaming it over the old one, never by writing into it or
+ * truncating it (the process would read the changed pages; truncated ones
+ * raise SIGBUS).
  * On success writes a new model to *out (OUT; free with edgelm_model_free).
  * Returns EDGELM_OK, EDGELM_ERR_IO, EDGELM_ERR_FORMAT (malformed file; the
  * message names the field and offset), EDGELM_ERR_UNSUPPORTED (architecture,
