@@ -170,20 +170,19 @@ func packedStep(
   _ scales: UnsafeRawPointer, _ codes: UnsafeRawPointer, _ act: UnsafeRawPointer, _ actScale: UnsafeRawPointer,
   _ aux: Int, _ prepStride: Int, _ groupStride: Int
 ) {
-  let sixteenth: Float = f == .q4_0 ? 0.0625 : 1
   @inline(__always)
   func d(_ g: Int) -> SIMD4<Float> { SIMD4<Float>((scales + g &* groupStride).loadUnaligned(as: SIMD4<Float16>.self)) }
   @inline(__always)
   func da(_ k: Int) -> Float { (actScale + k &* prepStride).loadUnaligned(as: Float.self) }
   if groups == 2 {
     var a = da(0)
-    if f == .q4_0 { a *= sixteenth }
+    if f == .q4_0 { a *= 0.0625 }
     acc.0 = packedApply(f, codes, act, actScale, aux, d(0) * a, acc.0)
     acc.1 = packedApply(f, codes + groupStride, act, actScale, aux, d(1) * a, acc.1)
     return
   }
   var w = d(0)
-  if f == .q4_0 { w *= sixteenth }
+  if f == .q4_0 { w *= 0.0625 }
   acc.0 = packedApply(f, codes, act, actScale, aux, w * da(0), acc.0)
   if count >= 2 { acc.1 = packedApply(f, codes, act + prepStride, actScale + prepStride, aux, w * da(1), acc.1) }
   if count >= 3 {

@@ -37,16 +37,27 @@ extension QuantKernels {
       rowsPrepared(type, weights, rowStride, rows, activation, blocks, out, accumulate: false)
       return
     }
-    let needed = preparedBytes(type, blocks: blocks)
-    if needed <= smallScratchBytes {
+    withPreparedChunks(type, activation, blocks: blocks) { prep, c0, n in
+      rowsPrepared(type, weights + c0 &* type.blockBytes, rowStride, rows, prep, n, out, accumulate: c0 > 0)
+    }
+  }
+
+  /// Prepares `activation` (`blocks` blocks in `activationType(for: type)`
+  /// format) on the stack and calls `body(prepared, firstBlock, count)`:
+  /// once when it fits the small buffer, else per chunk of columns that fits
+  /// the large one (one chunk for every matrix of the models we target).
+  /// No allocation.
+  @inline(__always)
+  static func withPreparedChunks(
+    _ type: GGMLType, _ activation: UnsafeRawPointer, blocks: Int, _ body: (UnsafeRawPointer, Int, Int) -> Void
+  ) {
+    if preparedBytes(type, blocks: blocks) <= smallScratchBytes {
       withSmallScratch { scratch in
         prepare(type, activation, blocks: blocks, into: scratch)
-        rowsPrepared(type, weights, rowStride, rows, UnsafeRawPointer(scratch), blocks, out, accumulate: false)
+        body(UnsafeRawPointer(scratch), 0, blocks)
       }
       return
     }
-    // Columns in chunks that fit the large stack buffer (one chunk for every
-    // matrix of the models we target).
     let chunk = maxPreparedBlocks(type)
     let actBytes = activationType(for: type).blockBytes
     withScratch { scratch in
@@ -54,12 +65,18 @@ extension QuantKernels {
       repeat {
         let n = Swift.min(chunk, blocks &- c0)
         prepare(type, activation + c0 &* actBytes, blocks: n, into: scratch)
-        rowsPrepared(type, weights + c0 &* type.blockBytes, rowStride, rows, UnsafeRawPointer(scratch), n, out,
-                     accumulate: c0 > 0)
+        body(UnsafeRawPointer(scratch), c0, n)
         c0 &+= n
       } while c0 < blocks
     }
   }
+
+  /// How many of the `left` activations of a batch the next multi-activation
+  /// kernel call takes: groups of 4; a remainder of 2 or 3 is one group, and
+  /// 5 goes as 3 + 2 rather than 4 + 1 (the single kernel reads the rows
+  /// again for one activation only).
+  @inline(__always)
+  static func batchGroup(_ left: Int) -> Int { left == 5 ? 3 : Swift.min(left, 4) }
 
   /// Bytes `prepareActivation` writes for `cols` columns of weights of
   /// `type` (0 for unsupported types).
@@ -111,11 +128,8 @@ extension QuantKernels {
     if isSupported(type) {
       let blocks = Swift.max(0, cols / type.blockSize)
       while t &+ 2 <= batch {
-        // Groups of 4; a remainder of 2 or 3 is one group, and 5 goes as
-        // 3 + 2 rather than 4 + 1 (the single kernel reads the rows again
-        // for one activation only).
         let left = batch &- t
-        var count = left == 5 ? 3 : Swift.min(left, 4)
+        var count = batchGroup(left)
         if type == .f32 || type == .f16 || type == .bf16 {
           // Up to 12 at a time (FloatDot.rows).
           count = Swift.min(left, 12)

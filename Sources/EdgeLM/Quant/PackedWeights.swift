@@ -77,25 +77,8 @@ extension QuantKernels {
     let blocks = cols / type.blockSize
     let groupStride = 4 &* blocks &* type.blockBytes
     let first = packed + (firstRow / 4) &* groupStride, skip = firstRow % 4
-    let needed = preparedBytes(type, blocks: blocks)
-    if needed <= smallScratchBytes {
-      withSmallScratch { scratch in
-        prepare(type, activation, blocks: blocks, into: scratch)
-        edgelmarm_dotprod_packed_rows(id, first, blocks, 0, skip, rows, scratch, blocks, out, false)
-      }
-      return
-    }
-    // Columns in chunks, as dotRows.
-    let chunk = maxPreparedBlocks(type)
-    let actBytes = activationType(for: type).blockBytes
-    withScratch { scratch in
-      var c0 = 0
-      repeat {
-        let n = Swift.min(chunk, blocks &- c0)
-        prepare(type, activation + c0 &* actBytes, blocks: n, into: scratch)
-        edgelmarm_dotprod_packed_rows(id, first, blocks, c0, skip, rows, scratch, n, out, c0 > 0)
-        c0 &+= n
-      } while c0 < blocks
+    withPreparedChunks(type, activation, blocks: blocks) { prep, c0, n in
+      edgelmarm_dotprod_packed_rows(id, first, blocks, c0, skip, rows, prep, n, out, c0 > 0)
     }
     #endif
   }
@@ -119,7 +102,7 @@ extension QuantKernels {
       let left = batch &- t
       // Groups as dotRowsPreparedBatch forms them; one at a time when the
       // rows start inside a group (the multi kernels start at a group).
-      let count = firstRow % 4 != 0 ? 1 : left == 5 ? 3 : Swift.min(left, 4)
+      let count = firstRow % 4 != 0 ? 1 : batchGroup(left)
       let p = prepared + t &* preparedStride, o = out + t &* outStride
       if count == 1 {
         edgelmarm_dotprod_packed_rows(id, first, blocks, 0, firstRow % 4, rows, p, blocks, o, false)
