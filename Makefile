@@ -77,12 +77,12 @@ define kernel-tests
 endef
 
 # On a CPU with AVX2 the quantized kernels are the AVX2 ones
-# (Quant/DotInt8*.swift); this builds the portable ones, which ARM and older
+# (Quant/X86/); this builds the portable ones, which ARM and older
 # x86 run, and runs the kernel tests against them too. On a CPU with
 # AVX512-VNNI, whose build uses `vpdpbusd`, also the plain AVX2 ones.
 test-portable:
 	$(call kernel-tests,portable,.build-portable)
-	@! nm .build-portable/release/EdgeLMPackageTests.xctest | grep -q rowsQ5_0ix8 || \
+	@! nm .build-portable/release/EdgeLMPackageTests.xctest | grep -q X86Q5_0 || \
 	  { echo "error: the portable build has the AVX2 kernels"; exit 1; }
 ifneq ($(shell grep -qw avx512_vnni /proc/cpuinfo && echo vnni),)
 	$(call kernel-tests,avx2,.build-avx2)

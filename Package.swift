@@ -5,7 +5,7 @@
 import PackageDescription
 import Foundation
 
-// The AVX2 kernels (Quant/DotInt8*.swift) are compiled when the build
+// The AVX2 kernels (Quant/X86/) are compiled when the build
 // machine's CPU, which `-target-cpu native` targets, has AVX2, with
 // `vpdpbusd` when it also has AVX512-VNNI and AVX512-VL (as
 // Cross/build-embedded.sh decides for the shipped library).

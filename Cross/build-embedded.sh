@@ -27,7 +27,7 @@ case "$target" in
     # machine's CPU by default, as llama.cpp's GGML_NATIVE.
     cpu=${EDGELM_TARGET_CPU:-native}
     tflags=(-target "$triple" -target-cpu "$cpu")
-    # The AVX2 kernels (Quant/DotInt8.swift) when the target CPU has AVX2,
+    # The AVX2 kernels (Quant/X86/) when the target CPU has AVX2,
     # as the toolchain's clang sees it for the same CPU name.
     macros=$("$swift_bin/clang" -march="$cpu" -dM -E - </dev/null)
     if grep -q '__AVX2__' <<<"$macros"; then
@@ -87,7 +87,7 @@ fi
 # Armv8.0 (module EdgeLMArmNEON) and with the dot-product instructions
 # (EdgeLMArmDotProd). Their C-ABI entry points differ by build; the core
 # (EDGELM_ARM_KERNELS) picks one set at run time from the CPU's HWCAP
-# (Quant/ArmBackend.swift).
+# (Quant/KernelRegistry.swift).
 arm_objects=()
 if [ "$target" = aarch64 ]; then
   arm_sources=$(find Sources/EdgeLMArm -name '*.swift' | sort)

@@ -8,7 +8,7 @@
 // `-D EDGELM_DOTPROD` and the dotprod feature (Pi 5 and every Armv8.2+ core
 // with it). Swift has no per-function target attribute and LLVM refuses to
 // inline `vdotq_s32` into code built without the feature, hence two
-// modules; Quant/ArmBackend.swift picks one at run time from
+// modules; Quant/KernelRegistry.swift picks one at run time from
 // getauxval(AT_HWCAP), so the binaries built once run on every Pi. (SwiftPM
 // does not build this folder: its builds use the portable kernels on Arm.)
 //

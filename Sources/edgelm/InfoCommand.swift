@@ -34,9 +34,11 @@ enum InfoCommand {
     if !features.isEmpty { out += "  blocks: " + features.joined(separator: ", ") + "\n" }
     out += "tokenizer: \(model.tokenizer.vocabSize) tokens, add BOS \(model.tokenizer.addBOS)\n"
     var byType: [String: (count: Int, bytes: Int)] = [:]
+    var kernelByType: [String: String] = [:]
     for t in g.tensors {
       let e = byType[t.type.name] ?? (0, 0)
       byType[t.type.name] = (e.count + 1, e.bytes + t.byteCount)
+      kernelByType[t.type.name] = QuantKernels.kernelSet(for: t.type)?.name ?? "none"
     }
     out += "tensor types:"
     for key in byType.keys.sorted() {
@@ -46,8 +48,11 @@ enum InfoCommand {
     out += "\n"
     // The dot-product kernels this CPU runs (chosen at run time on aarch64).
     out += "kernels: \(QuantKernels.kernelSet.name)\n"
+    // Which kernel each tensor type of this file runs on (the registry's
+    // choice: a type this CPU's family lacks runs the portable one).
+    out += "  by type:" + kernelByType.keys.sorted().map { " \($0) \(kernelByType[$0]!)" }.joined(separator: ",") + "\n"
     if model.packedBytes > 0 {
-      // Matrices rearranged at load for these kernels (Quant/PackedWeights.swift).
+      // Matrices rearranged at load for these kernels (Quant/Arm/PackedWeights.swift).
       out += "packed weights: \(Format.fixed(Double(model.packedBytes) / 1048576, 2)) MiB\n"
     }
     let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength

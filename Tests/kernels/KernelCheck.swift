@@ -178,7 +178,7 @@ func checkType(_ type: GGMLType, cols: Int, rows: Int, _ rng: inout Rng) {
   }
 }
 
-/// Where this CPU's kernels pack `type` (Quant/PackedWeights.swift): the
+/// Where this CPU's kernels pack `type` (Quant/Arm/PackedWeights.swift): the
 /// first rows (a multiple of 4) packed give bit-identical results to the
 /// row-major kernels: `dotRows` of `activation` (`direct`: rows) for every
 /// first row and count (a thread's range may start and end inside a group

@@ -75,6 +75,14 @@ case "$target" in
     check "no packed weights on the A72" "" "$("${a72[@]}" "$dir/edgelm" info -m "$gemma" 2>/dev/null | grep '^packed weights:' || true)"
     check "edgelm info names the set on the A72" "kernels: neon" "$("${a72[@]}" "$dir/edgelm" info -m "$model" 2>/dev/null | grep '^kernels:')"
     check "edgelm info names the set on the A76" "kernels: dotprod" "$("${a76[@]}" "$dir/edgelm" info -m "$model" 2>/dev/null | grep '^kernels:')"
+    # The registry's choice per type: the family's kernel where it has one,
+    # else the portable one (Gemma 3's f32 norms have no int8 kernel).
+    check "edgelm info: the kernel per tensor type on the A76" \
+      "  by type: f32 portable, q4_K dotprod, q5_0 dotprod, q6_K dotprod, q8_0 dotprod" \
+      "$("${a76[@]}" "$dir/edgelm" info -m "$gemma" 2>/dev/null | grep '^  by type:')"
+    check "edgelm info: the kernel per tensor type, EDGELM_KERNELS=portable" \
+      "  by type: f32 portable, q4_K portable, q5_0 portable, q6_K portable, q8_0 portable" \
+      "$(env EDGELM_KERNELS=portable "${a76[@]}" "$dir/edgelm" info -m "$gemma" 2>/dev/null | grep '^  by type:')"
     ;;
   *) echo "error: unknown target '$target'" >&2; exit 2 ;;
 esac

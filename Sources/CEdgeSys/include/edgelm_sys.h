@@ -146,7 +146,7 @@ EDGELM_SYS_HIDDEN int edgelm_sys_cpu_has_dotprod(void);
 /* The Arm int8 kernels (Sources/EdgeLMArm, C-ABI entry points), in the
  * aarch64 library only, in two builds: _neon (Armv8.0) and _dotprod (sdot).
  * type: ggml type id (2 q4_0, 3 q4_1, 6 q5_0, 7 q5_1, 8 q8_0, 12 q4_K, 13 q5_K, 14 q6_K).
- * See Quant/ArmBackend.swift. */
+ * See Quant/Arm/ArmKernels.swift. */
 #define EDGELM_SYS_ARM_KERNELS(set)                                                                       \
   void edgelmarm_##set##_prepare(int32_t type, const void *act, intptr_t blocks, void *dst);               \
   void edgelmarm_##set##_rows(int32_t type, const void *w, intptr_t stride, intptr_t rows, const void *prep, \
@@ -165,7 +165,7 @@ EDGELM_SYS_ARM_KERNELS(dotprod)
  * groups from `w` on (row_blocks blocks per row) over blocks
  * first_block..<first_block+blocks; packed_rows_multi `count` 2...4
  * activations over every block, from a group's first row. See
- * Quant/PackedWeights.swift. */
+ * Quant/Arm/PackedWeights.swift. */
 _Bool edgelmarm_dotprod_pack(int32_t type, const void *src, intptr_t row_stride, intptr_t rows, intptr_t blocks,
                              void *dst);
 void edgelmarm_dotprod_unpack(int32_t type, const void *packed, intptr_t blocks, intptr_t row, intptr_t first,

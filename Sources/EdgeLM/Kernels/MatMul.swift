@@ -17,7 +17,7 @@ public struct WeightMatrix {
   /// Bytes between consecutive rows.
   public let rowStride: Int
   /// The packed copy the products read instead of `data`, if the model
-  /// packed this matrix (Quant/PackedWeights.swift); `data` stays the
+  /// packed this matrix (Quant/Arm/PackedWeights.swift); `data` stays the
   /// file's rows (embedding lookups read those).
   public let packed: PackedRows?
 

@@ -11,7 +11,7 @@ public struct Model {
 
   /// Maps and validates the GGUF at `path`.
   /// - Parameter packWeights: let this CPU's kernels rearrange the matrices
-  ///   they read faster in another layout (Quant/PackedWeights.swift; a
+  ///   they read faster in another layout (Quant/Arm/PackedWeights.swift; a
   ///   packed matrix is always resident, so a model meant to run under a
   ///   RAM cap is loaded with false to keep every layer streamable).
   /// - Throws: `.io` if the file cannot be opened, `.format` for a malformed

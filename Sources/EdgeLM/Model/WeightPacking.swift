@@ -1,4 +1,4 @@
-// Packing a loaded model's matrices for this CPU (Quant/PackedWeights.swift
+// Packing a loaded model's matrices for this CPU (Quant/Arm/PackedWeights.swift
 // says which types and why): each eligible matrix is copied into memory the
 // model owns, in the packed layout, and its pages of the file mapping are
 // released right after, so the RSS holds one copy. An untied embedding

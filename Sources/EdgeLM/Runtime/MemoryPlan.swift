@@ -12,7 +12,7 @@
 // - the embedding is read one row per token: when it is not resident, rows
 //   are read from the file into a one-row buffer (nothing of it is mapped);
 // - every other tensor (norms, rope factors) is small and always resident;
-// - a unit holding a matrix the model packed at load (Quant/PackedWeights.swift:
+// - a unit holding a matrix the model packed at load (Quant/Arm/PackedWeights.swift:
 //   a copy of the file's bytes in the model's memory, whose file pages are
 //   released) is pinned: always resident, counted like a mapped unit.
 //
@@ -54,7 +54,7 @@ public struct WeightUnit: Sendable {
   /// Kept mapped once touched (true) or mapped for its use and unmapped
   /// right after (false).
   public internal(set) var resident: Bool
-  /// Holds matrices the model packed for this CPU (Quant/PackedWeights.swift):
+  /// Holds matrices the model packed for this CPU (Quant/Arm/PackedWeights.swift):
   /// they live in the model's memory, not the file's pages, so the unit
   /// is always resident.
   public let pinned: Bool

@@ -1,8 +1,8 @@
-// Packed (interleaved) weight matrices: on CPUs whose kernel set has a
-// faster layout for a type than the file's rows, a matrix is rearranged
-// once, at model load, into groups of four rows (today: q8_0, q4_0 and
-// q5_0 with the Arm dotprod kernels, Sources/EdgeLMArm/ArmPacked.swift,
-// which also describes the layout). A packed matrix takes exactly the bytes of the
+// Packed (interleaved) weight matrices: where the kernel the registry chose
+// for a type has a faster layout than the file's rows (`RowKernel.packs`),
+// a matrix is rearranged once, at model load, into groups of four rows
+// (today: q8_0, q4_0 and q5_0 with the Arm dotprod kernels,
+// Sources/EdgeLMArm/ArmPacked.swift, which also describes the layout). A packed matrix takes exactly the bytes of the
 // file's rows, in memory the model owns; the file's pages of it are then
 // released. The packed kernels give bit-identical results to the row-major
 // ones, so nothing but speed depends on whether a matrix was packed.
@@ -20,11 +20,12 @@ public struct PackedRows {
 }
 
 extension QuantKernels {
-  /// Whether a matrix of `type` with `rows` rows is packed at load by this
-  /// process's kernel set.
+  /// Whether a matrix of `type` with `rows` rows is packed at load: the
+  /// kernel the registry chose for the type packs (`RowKernel.packs`: the
+  /// dotprod kernels of q8_0, q4_0, q5_0) and the rows make whole groups.
   public static func packs(_ type: GGMLType, rows: Int) -> Bool {
     #if EDGELM_ARM_KERNELS
-    return activeSet == .dotprod && (type == .q8_0 || type == .q4_0 || type == .q5_0) && rows > 0 && rows % 4 == 0
+    return rows > 0 && rows % 4 == 0 && kernel(type)?.packs == true
     #else
     return false
     #endif
@@ -72,12 +73,13 @@ extension QuantKernels {
     activation: UnsafeRawPointer, cols: Int, out: UnsafeMutablePointer<Float>
   ) {
     #if EDGELM_ARM_KERNELS
-    guard rows > 0 else { return }
+    guard rows > 0, let kernel = kernel(type) else { return }
     let id = Int32(type.rawValue)
     let blocks = cols / type.blockSize
     let groupStride = 4 &* blocks &* type.blockBytes
     let first = packed + (firstRow / 4) &* groupStride, skip = firstRow % 4
-    withPreparedChunks(type, activation, blocks: blocks) { prep, c0, n in
+    withPreparedChunks(kernel, activation, activationBlockBytes: activationType(for: type).blockBytes, blocks: blocks) {
+      prep, c0, n in
       edgelmarm_dotprod_packed_rows(id, first, blocks, c0, skip, rows, prep, n, out, c0 > 0)
     }
     #endif

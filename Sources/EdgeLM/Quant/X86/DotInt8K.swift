@@ -212,47 +212,4 @@ enum KInt8Dot {
   }
 }
 
-extension QuantKernels {
-  // One non-inlined loop per type and activation count (see DotRows.swift).
-
-  @inline(never)
-  static func rowsQ4_Ki(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    for r in 0..<rows { KInt8Dot.rowQ4(w + r &* stride, p, prepStride: 0, count: 1, blocks: n, out + r, outStride: 0, accumulate: acc) }
-  }
-
-  @inline(never)
-  static func rowsQ4_Kix4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows { KInt8Dot.rowQ4(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, out + r, outStride: os, accumulate: false) }
-  }
-
-  @inline(never)
-  static func rowsQ4_Kix3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows { KInt8Dot.rowQ4(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, out + r, outStride: os, accumulate: false) }
-  }
-
-  @inline(never)
-  static func rowsQ4_Kix2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows { KInt8Dot.rowQ4(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, out + r, outStride: os, accumulate: false) }
-  }
-
-  @inline(never)
-  static func rowsQ6_Ki(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ acc: Bool) {
-    for r in 0..<rows { KInt8Dot.rowQ6(w + r &* stride, p, prepStride: 0, count: 1, blocks: n, out + r, outStride: 0, accumulate: acc) }
-  }
-
-  @inline(never)
-  static func rowsQ6_Kix4(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows { KInt8Dot.rowQ6(w + r &* stride, p, prepStride: ps, count: 4, blocks: n, out + r, outStride: os, accumulate: false) }
-  }
-
-  @inline(never)
-  static func rowsQ6_Kix3(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows { KInt8Dot.rowQ6(w + r &* stride, p, prepStride: ps, count: 3, blocks: n, out + r, outStride: os, accumulate: false) }
-  }
-
-  @inline(never)
-  static func rowsQ6_Kix2(_ w: UnsafeRawPointer, _ stride: Int, _ rows: Int, _ p: UnsafeRawPointer, _ ps: Int, _ n: Int, _ out: UnsafeMutablePointer<Float>, _ os: Int) {
-    for r in 0..<rows { KInt8Dot.rowQ6(w + r &* stride, p, prepStride: ps, count: 2, blocks: n, out + r, outStride: os, accumulate: false) }
-  }
-}
 #endif

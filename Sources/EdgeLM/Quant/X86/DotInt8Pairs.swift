@@ -72,7 +72,7 @@ enum PairInt8Dot {
   /// q5_0/q5_1 (5) against `count` prepared activations `prepStride` bytes
   /// apart (1...8; the _1 types' 8 accumulators of the minimum term, 4 more
   /// registers per activation, fit beside the others only in AVX-512's 32
-  /// registers: `QuantKernels.int8MaxGroup`); result k goes to
+  /// registers: `X86PairKernel.group`); result k goes to
   /// `out[k * outStride]` (added with `accumulate`).
   @inline(__always)
   static func row(
