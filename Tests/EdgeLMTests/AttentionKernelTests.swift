@@ -78,4 +78,42 @@ import Testing
       #expect(abs(Double(out[c]) - want) <= 2e-6 * max(1, abs(want)), "column \(c): \(out[c]) vs \(want)")
     }
   }
+
+  /// Query heads sharing a KV head, 2...4 at a time (each key and value row
+  /// widened once for all): bit-identical to `head` one head at a time, for
+  /// the same head sizes and windows as above.
+  @Test(arguments: [(64, 37), (256, 9), (24, 5), (20, 1), (64, 300)])
+  func groupedHeadsMatchOneAtATime(headDim: Int, count: Int) {
+    var rng = SeededRandom(UInt64(headDim * 7 + count))
+    let capacity = count + 3, rowStride = headDim + 8
+    let keys = (0..<(capacity * rowStride)).map { _ in Float16(rng.gaussian(1)) }
+    let values = (0..<(capacity * rowStride)).map { _ in Float16(rng.gaussian(1)) }
+    let first = 2 * capacity - 2, last = first + count - 1
+    let scale = 1 / Float(headDim).squareRoot()
+    for g in 2...Attention.maxHeads {
+      let q = (0..<(g * headDim)).map { _ in rng.gaussian(1) }
+      var scores = [Float](repeating: 0, count: g * count)
+      var grouped = [Float](repeating: .nan, count: g * headDim)
+      var single = [Float](repeating: .nan, count: g * headDim)
+      keys.withUnsafeBufferPointer { k in
+        values.withUnsafeBufferPointer { v in
+          q.withUnsafeBufferPointer { qp in
+            Attention.heads(
+              g, q: qp.baseAddress!, keys: k.baseAddress!, values: v.baseAddress!, rowStride: rowStride,
+              capacity: capacity, first: first, last: last, headDim: headDim, scale: scale, scores: &scores,
+              scoreStride: count, out: &grouped)
+            single.withUnsafeMutableBufferPointer { out in
+              for j in 0..<g {
+                Attention.head(
+                  q: qp.baseAddress! + j * headDim, keys: k.baseAddress!, values: v.baseAddress!,
+                  rowStride: rowStride, capacity: capacity, first: first, last: last, headDim: headDim,
+                  scale: scale, scores: &scores, out: out.baseAddress! + j * headDim)
+              }
+            }
+          }
+        }
+      }
+      #expect(grouped.map(\.bitPattern) == single.map(\.bitPattern), "\(g) heads")
+    }
+  }
 }

@@ -56,28 +56,40 @@ public enum Attention {
     return s
   }
 
-  /// `out[c] = sum over i of weights[i] * value row i [c]` for columns
-  /// c0 ..< c0 + 8 * width, the `width` (<= 8) vectors of the tile held in
-  /// registers over all rows. `width` is a constant after inlining.
+  /// For each of `g` heads (a constant after inlining): `out[j * outStride
+  /// + c] = sum over i of weights[j * weightStride + i] * value row i [c]`
+  /// for columns c0 ..< c0 + 8 * width, the g x width (<= 8) vectors of the
+  /// tile held in registers over all rows; each value vector is loaded and
+  /// widened once for the g heads. `width` is a constant after inlining.
   @inline(__always)
   static func weightedValues(
-    _ values: UnsafePointer<Float16>, rowStride: Int, capacity: Int, firstSlot: Int, count: Int,
-    weights: UnsafePointer<Float>, c0: Int, width: Int, out: UnsafeMutablePointer<Float>
+    _ g: Int, _ values: UnsafePointer<Float16>, rowStride: Int, capacity: Int, firstSlot: Int, count: Int,
+    weights: UnsafePointer<Float>, weightStride: Int, c0: Int, width: Int, out: UnsafeMutablePointer<Float>,
+    outStride: Int
   ) {
-    var acc = InlineArray<8, SIMD8<Float>>(repeating: .zero)
+    var acc = InlineArray<8, SIMD8<Float>>(repeating: .zero)  // [head * width + vector]
     var slot = firstSlot
     for i in 0..<count {
-      let w = SIMD8<Float>(repeating: weights[i])
       let v = values + slot * rowStride + c0
       prefetchRow(values + aheadSlot(slot, capacity) * rowStride + c0, count: 8 * width)
-      for c in 0..<width { acc[c] = acc[c].addingProduct(w, load8(v + 8 * c)) }
+      for c in 0..<width {
+        let x = load8(v + 8 * c)
+        for j in 0..<g {
+          acc[j * width + c] = acc[j * width + c].addingProduct(SIMD8<Float>(repeating: weights[j * weightStride + i]), x)
+        }
+      }
       slot += 1
       if slot == capacity { slot = 0 }
     }
-    for c in 0..<width { UnsafeMutableRawPointer(out + c0 + 8 * c).storeBytes(of: acc[c], as: SIMD8<Float>.self) }
+    for j in 0..<g {
+      for c in 0..<width {
+        UnsafeMutableRawPointer(out + j * outStride + c0 + 8 * c).storeBytes(of: acc[j * width + c], as: SIMD8<Float>.self)
+      }
+    }
   }
 
-  /// One query head against cached positions `first...last`.
+  /// One query head against cached positions `first...last`: `heads` with
+  /// one head.
   /// - Parameters:
   ///   - q: (headDim) query, already rotated.
   ///   - keys, values: slot 0 of this layer's cache for the KV head; position
@@ -85,37 +97,176 @@ public enum Attention {
   ///     (Float16, headDim each). `last - first < capacity`.
   ///   - scores: scratch of at least `last - first + 1` floats.
   ///   - out: (headDim) result.
-  @inline(__always)
   public static func head(
     q: UnsafePointer<Float>, keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
     rowStride: Int, capacity: Int, first: Int, last: Int, headDim: Int, scale: Float,
     scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
   ) {
+    heads(1, q: q, keys: keys, values: values, rowStride: rowStride, capacity: capacity, first: first, last: last,
+          headDim: headDim, scale: scale, scores: scores, scoreStride: 0, out: out)
+  }
+
+  /// The most query heads `heads` takes at once.
+  public static let maxHeads = 4
+
+  /// `count` (1...maxHeads) query heads that share a KV head (grouped-query
+  /// attention) against cached positions `first...last`: each key and value
+  /// row is loaded and widened from Float16 once for all of them. Head j's
+  /// query is `q + j * headDim` and its result `out + j * headDim`; each
+  /// head's result is bit-identical to `head` alone (the same operations
+  /// per head, in the same order).
+  /// - Parameters:
+  ///   - scores: scratch of `count` rows of at least `last - first + 1`
+  ///     floats, `scoreStride` apart.
+  ///   - Others as `head`.
+  public static func heads(
+    _ count: Int, q: UnsafePointer<Float>, keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
+    rowStride: Int, capacity: Int, first: Int, last: Int, headDim: Int, scale: Float,
+    scores: UnsafeMutablePointer<Float>, scoreStride: Int, out: UnsafeMutablePointer<Float>
+  ) {
+    switch count {
+    case 1: heads1(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    case 2: heads2(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    case 3: heads3(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    default: heads4(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    }
+  }
+
+  // One non-inlined copy per head count, each compiled with its count
+  // constant (the accumulators then stay in registers).
+
+  @inline(never)
+  static func heads1(
+    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
+    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
+    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
+  ) {
+    headGroup(1, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+  }
+
+  @inline(never)
+  static func heads2(
+    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
+    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
+    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
+  ) {
+    headGroup(2, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+  }
+
+  @inline(never)
+  static func heads3(
+    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
+    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
+    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
+  ) {
+    headGroup(3, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+  }
+
+  @inline(never)
+  static func heads4(
+    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
+    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
+    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
+  ) {
+    headGroup(4, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+  }
+
+  /// `heads` with `g` a constant after inlining (one copy per count).
+  @inline(__always)
+  static func headGroup(
+    _ g: Int, _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>,
+    _ rowStride: Int, _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float,
+    _ scores: UnsafeMutablePointer<Float>, _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
+  ) {
     let count = last - first + 1
     let firstSlot = first % capacity
-    // Scores, 4 keys at a time (past the last key, the first one again).
-    var maxScore = -Float.infinity
+    // Scores, 2 keys at a time for the g queries (2g accumulators).
+    var maxScore = SIMD4<Float>(repeating: -.infinity)
     var slot = firstSlot
     var i = 0
     while i < count {
-      var k = InlineArray<4, UnsafePointer<Float16>>(repeating: keys + firstSlot * rowStride)
-      for j in 0..<Swift.min(4, count - i) {
-        k[j] = keys + slot * rowStride
+      let pair = count - i >= 2
+      let k0 = keys + slot * rowStride
+      prefetchRow(keys + aheadSlot(slot, capacity) * rowStride, count: headDim)
+      slot += 1
+      if slot == capacity { slot = 0 }
+      var k1 = k0
+      if pair {
+        k1 = keys + slot * rowStride
         prefetchRow(keys + aheadSlot(slot, capacity) * rowStride, count: headDim)
         slot += 1
         if slot == capacity { slot = 0 }
       }
-      let s = dot4(q, k, headDim) * scale
-      for j in 0..<Swift.min(4, count - i) {
-        scores[i + j] = s[j]
-        if s[j] > maxScore { maxScore = s[j] }
+      var acc = InlineArray<8, SIMD8<Float>>(repeating: .zero)  // [2 * head + key]
+      var e = 0
+      while e + 8 <= headDim {
+        let kv0 = load8(k0 + e), kv1 = load8(k1 + e)
+        for j in 0..<g {
+          let qv = UnsafeRawPointer(q + j * headDim + e).loadUnaligned(as: SIMD8<Float>.self)
+          acc[2 * j] = acc[2 * j].addingProduct(qv, kv0)
+          if pair { acc[2 * j + 1] = acc[2 * j + 1].addingProduct(qv, kv1) }
+        }
+        e += 8
       }
-      i += 4
+      for j in 0..<g {
+        let qj = q + j * headDim
+        var s0 = reduce(acc[2 * j]), s1 = reduce(acc[2 * j + 1])
+        var t = e
+        while t < headDim {
+          s0 += qj[t] * Float(k0[t])
+          s1 += qj[t] * Float(k1[t])
+          t += 1
+        }
+        s0 *= scale
+        s1 *= scale
+        let row = scores + j * scoreStride
+        row[i] = s0
+        if s0 > maxScore[j] { maxScore[j] = s0 }
+        if pair {
+          row[i + 1] = s1
+          if s1 > maxScore[j] { maxScore[j] = s1 }
+        }
+      }
+      i += pair ? 2 : 1
     }
-    // Softmax weights.
+    for j in 0..<g { softmax(scores + j * scoreStride, count: count, maxScore: maxScore[j]) }
+    // Weighted sum of the values: tiles of 8 * width columns held in
+    // registers for the g heads over all rows (width 8 for one head, fewer
+    // for more so the accumulators fit), then single columns.
+    let width = g == 1 ? 8 : (g == 2 ? 4 : 2)
+    var c0 = 0
+    while c0 + 8 * width <= headDim {
+      weightedValues(g, values, rowStride: rowStride, capacity: capacity, firstSlot: firstSlot, count: count,
+                     weights: scores, weightStride: scoreStride, c0: c0, width: width, out: out, outStride: headDim)
+      c0 += 8 * width
+    }
+    while c0 + 8 <= headDim {
+      weightedValues(g, values, rowStride: rowStride, capacity: capacity, firstSlot: firstSlot, count: count,
+                     weights: scores, weightStride: scoreStride, c0: c0, width: 1, out: out, outStride: headDim)
+      c0 += 8
+    }
+    while c0 < headDim {
+      for j in 0..<g {
+        let w = scores + j * scoreStride
+        var o: Float = 0
+        slot = firstSlot
+        for i in 0..<count {
+          o += w[i] * Float(values[slot * rowStride + c0])
+          slot += 1
+          if slot == capacity { slot = 0 }
+        }
+        out[j * headDim + c0] = o
+      }
+      c0 += 1
+    }
+  }
+
+  /// Scores -> softmax weights in place, given their maximum.
+  @inline(__always)
+  static func softmax(_ scores: UnsafeMutablePointer<Float>, count: Int, maxScore: Float) {
     let m = SIMD8<Float>(repeating: maxScore)
     var sums = SIMD8<Float>()
-    i = 0
+    var i = 0
     while i + 8 <= count {
       let e = exp8(UnsafeRawPointer(scores + i).loadUnaligned(as: SIMD8<Float>.self) - m)
       UnsafeMutableRawPointer(scores + i).storeBytes(of: e, as: SIMD8<Float>.self)
@@ -136,29 +287,5 @@ public enum Attention {
       i += 8
     }
     while i < count { scores[i] *= inv[0]; i += 1 }
-    // Weighted sum of the values: tiles of 64 columns, then of 8, then
-    // single columns.
-    var c0 = 0
-    while c0 + 64 <= headDim {
-      weightedValues(values, rowStride: rowStride, capacity: capacity, firstSlot: firstSlot, count: count,
-                     weights: scores, c0: c0, width: 8, out: out)
-      c0 += 64
-    }
-    while c0 + 8 <= headDim {
-      weightedValues(values, rowStride: rowStride, capacity: capacity, firstSlot: firstSlot, count: count,
-                     weights: scores, c0: c0, width: 1, out: out)
-      c0 += 8
-    }
-    while c0 < headDim {
-      var o: Float = 0
-      slot = firstSlot
-      for i in 0..<count {
-        o += scores[i] * Float(values[slot * rowStride + c0])
-        slot += 1
-        if slot == capacity { slot = 0 }
-      }
-      out[c0] = o
-      c0 += 1
-    }
   }
 }

@@ -25,7 +25,7 @@ final class ForwardState {
   let att: AlignedBuffer<Float>   // (maxBatch, qDim)
   let hb: AlignedBuffer<Float>    // (maxBatch, ffn)
   let hb2: AlignedBuffer<Float>   // (maxBatch, ffn)
-  let scores: AlignedBuffer<Float>  // (threads, contextLength) attention scores
+  let scores: AlignedBuffer<Float>  // (threads, min(group, Attention.maxHeads), contextLength) attention scores
   let rope: AlignedBuffer<Float>    // (maxBatch, ropeDims) cos/sin pairs
   let matmul: MatMulScratch
   /// (rows, vocab) logits of the last evaluation; grown on demand for `.all`.
@@ -57,7 +57,7 @@ final class ForwardState {
       att = maxBatch * c.qDim
       hb = maxBatch * c.feedForwardLength
       hb2 = maxBatch * c.feedForwardLength
-      scores = threads * contextLength
+      scores = threads * min(c.headCount / max(1, c.kvHeadCount), Attention.maxHeads) * contextLength
       rope = maxBatch * c.ropeDims
       logits = c.vocabSize
       matmulCols = max(dim, max(c.qDim, c.feedForwardLength))
@@ -160,22 +160,31 @@ final class ForwardState {
     let scores = self.scores.pointer
     let ctx = kv.contextLength
     let group = c.headCount / c.kvHeadCount
+    // The query heads of one KV head go through `Attention.heads` together
+    // (up to maxHeads at a time), so each key and value row is widened once
+    // for all of them; one head per task when that would leave too few
+    // tasks to share among the threads (decoding one token: a model with
+    // one KV head would be one task). The results are the same either way.
+    let grouped = min(group, Attention.maxHeads)
+    let perCall = pool.threadCount == 1 || n * c.kvHeadCount >= 2 * pool.threadCount ? grouped : 1
+    let calls = (group + perCall - 1) / perCall
     let base = kv.layerBase(l)
     let capacity = kv.capacity[l]
-    pool.parallelForWorker(n * c.headCount) { worker, range in
-      let scratch = scores + worker * ctx
+    pool.parallelForWorker(n * c.kvHeadCount * calls) { worker, range in
+      let scratch = scores + worker * grouped * ctx
       for task in range {
-        let t = task / c.headCount
-        let h = task % c.headCount
-        let kvHead = h / group
+        let t = task / (c.kvHeadCount * calls)
+        let kvHead = (task / calls) % c.kvHeadCount
+        let h = kvHead * group + (task % calls) * perCall  // first query head of this call
         let last = start + t
         let first = window > 0 ? max(0, last - window + 1) : 0
-        Attention.head(
+        Attention.heads(
+          min(perCall, (kvHead + 1) * group - h),
           q: q + t * c.qDim + h * c.headDim,
           keys: base.keys + kvHead * c.headDim,
           values: base.values + kvHead * c.headDim,
           rowStride: c.kvDim, capacity: capacity, first: first, last: last, headDim: c.headDim, scale: scale,
-          scores: scratch, out: out + t * c.qDim + h * c.headDim)
+          scores: scratch, scoreStride: ctx, out: out + t * c.qDim + h * c.headDim)
       }
     }
   }
