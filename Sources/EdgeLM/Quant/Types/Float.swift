@@ -1,10 +1,6 @@
 // The float types: f32, f16 (IEEE binary16) and bf16 (bfloat16), one
-// element per "block", little-endian, any alignment.
-//
-//   type  bytes  value
-//   f32     4    x
-//   f16     2    binary16 x
-//   bf16    2    bfloat16 x
+// element per "block", little-endian, any alignment (the layout table is in
+// Legacy32.swift).
 //
 // The reference dot products follow ggml-cpu/vec.c ggml_vec_dot_f32/f16/bf16:
 // each product rounded to Float, the sum accumulated in Double (ggml_float).
