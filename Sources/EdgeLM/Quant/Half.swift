@@ -66,3 +66,9 @@ public enum Half {
     return UInt16(truncatingIfNeeded: (u &+ (0x7FFF &+ ((u &>> 16) & 1))) &>> 16)
   }
 }
+
+/// The binary16 value at byte `offset` of `p` as a Float (block scales).
+@inline(__always)
+func loadHalf(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+  Half.toFloat(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+}

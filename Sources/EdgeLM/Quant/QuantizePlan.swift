@@ -320,19 +320,10 @@ public enum QuantizePlanner {
 }
 
 extension GGMLType {
-  /// True for ggml's block-quantized types (ggml_is_quantized).
-  public var isBlockQuantized: Bool {
-    switch self {
-    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K: return true
-    default: return false
-    }
-  }
+  /// True for ggml's block-quantized types (ggml_is_quantized): the types
+  /// whose blocks hold more than one element.
+  public var isBlockQuantized: Bool { traits.blockSize > 1 }
 
   /// True if `QuantKernels.dequantize` converts this type to floats.
-  public var canDequantize: Bool {
-    switch self {
-    case .f32, .f16, .bf16: return true
-    default: return isBlockQuantized
-    }
-  }
+  public var canDequantize: Bool { traits.dequantize != nil }
 }

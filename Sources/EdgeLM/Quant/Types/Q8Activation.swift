@@ -1,14 +1,15 @@
-// Quantizers. Two flavours, because llama.cpp itself uses two:
-//  - `quantizeReference`: ggml's *_ref functions (ggml-quants.c), which
-//    llama-quantize uses to write model files. Deterministic, scalar.
-//  - `quantize`: what llama.cpp's CPU backend does to activations right
-//    before a dot product. For q8_0/q8_1 that is the x86 AVX2
-//    quantize_row_q8_0/q8_1 (ggml-cpu/arch/x86/quants.c), which differs from
-//    the reference in two ways: the inverse scale is 127/amax instead of
-//    1/(amax/127), and codes round half to even instead of away from zero.
-//    Matching it keeps our logits on llama.cpp's. Every other type uses the
-//    reference.
-// Both never trap: NaN and infinities produce some code, deterministically.
+// The activation quantizer of q8_0 and q8_1 (`Q8_0.quantize`,
+// `Q8_1.quantize`). llama.cpp itself quantizes two ways:
+//  - ggml's *_ref functions (ggml-quants.c), which llama-quantize uses to
+//    write model files: deterministic, scalar (`quantizeReference`, in
+//    Legacy32.swift for these types).
+//  - what its CPU backend does to activations right before a dot product.
+//    For q8_0/q8_1 that is the x86 AVX2 quantize_row_q8_0/q8_1
+//    (ggml-cpu/arch/x86/quants.c), which differs from the reference in two
+//    ways: the inverse scale is 127/amax instead of 1/(amax/127), and codes
+//    round half to even instead of away from zero. Matching it keeps our
+//    logits on llama.cpp's. Every other type uses its reference for both.
+// Neither traps: NaN and infinities produce some code, deterministically.
 
 #if arch(arm64)
 import _Builtin_intrinsics.arm.neon
@@ -18,71 +19,7 @@ import _Builtin_intrinsics.arm.neon
 import _Builtin_intrinsics.intel
 #endif
 
-extension QuantKernels {
-  /// Quantizes `count` floats into blocks of `type` (f32, f16, bf16, q4_0,
-  /// q4_1, q5_0, q5_1, q8_0, q8_1, q2_K...q6_K, q8_K). q8_0 and q8_1 produce
-  /// exactly what llama.cpp's x86 AVX2 quantize_row_q8_0 / quantize_row_q8_1
-  /// produce (id = 127/amax, round to nearest even, q8_1's s = d * sum(q));
-  /// the others use ggml's reference quantizers (for q8_K that is also what
-  /// llama.cpp's CPU backend uses for activations).
-  /// - Parameters:
-  ///   - src: `count` floats.
-  ///   - dst: `type.rowBytes(count)` bytes.
-  ///   - count: a multiple of the block size; a trailing partial block is ignored.
-  public static func quantize(
-    _ type: GGMLType, _ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int
-  ) {
-    switch type {
-    case .q8_0: quantizeActivationQ8(src, dst, blocks: Swift.max(0, count / 32), withSum: false)
-    case .q8_1: quantizeActivationQ8(src, dst, blocks: Swift.max(0, count / 32), withSum: true)
-    default: quantizeReference(type, src, dst, count: count)
-    }
-  }
-
-  /// Quantizes `count` floats into blocks of `type` with ggml's reference
-  /// quantizers (quantize_row_*_ref; f16/bf16 round to nearest even), as
-  /// llama-quantize writes model files. Same arguments as `quantize`.
-  public static func quantizeReference(
-    _ type: GGMLType, _ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int
-  ) {
-    let nb = Swift.max(0, count / type.blockSize)
-    switch type {
-    case .f32:
-      for i in 0..<nb { dst.storeBytes(of: src[i], toByteOffset: 4 * i, as: Float.self) }
-    case .f16:
-      for i in 0..<nb { dst.storeBytes(of: Half.fromFloat(src[i]), toByteOffset: 2 * i, as: UInt16.self) }
-    case .bf16:
-      for i in 0..<nb { dst.storeBytes(of: Half.bf16FromFloat(src[i]), toByteOffset: 2 * i, as: UInt16.self) }
-    case .q4_0:
-      for b in 0..<nb { quantizeBlockSymmetric(src + 32 * b, dst + b * BlockLayout.q4_0Bytes, bits: 4) }
-    case .q5_0:
-      for b in 0..<nb { quantizeBlockSymmetric(src + 32 * b, dst + b * BlockLayout.q5_0Bytes, bits: 5) }
-    case .q4_1:
-      for b in 0..<nb { quantizeBlockAffine(src + 32 * b, dst + b * BlockLayout.q4_1Bytes, bits: 4) }
-    case .q5_1:
-      for b in 0..<nb { quantizeBlockAffine(src + 32 * b, dst + b * BlockLayout.q5_1Bytes, bits: 5) }
-    case .q8_0:
-      for b in 0..<nb { quantizeBlockQ8Reference(src + 32 * b, dst + b * BlockLayout.q8_0Bytes, withSum: false) }
-    case .q8_1:
-      for b in 0..<nb { quantizeBlockQ8Reference(src + 32 * b, dst + b * BlockLayout.q8_1Bytes, withSum: true) }
-    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K:
-      quantizeReferenceK(type, src, dst, blocks: nb)
-    default:
-      break
-    }
-  }
-}
-
 // MARK: - Conversions that cannot trap
-
-/// C's `(int)x` for a value the reference expects in range: truncation toward
-/// zero, with NaN as 0 and out-of-range values clamped.
-@inline(__always)
-func truncatedCode(_ x: Float, max: Int) -> UInt8 {
-  guard x > 0 else { return 0 }  // also NaN
-  guard x < Float(max) else { return UInt8(max) }
-  return UInt8(Int(x))
-}
 
 /// x86 cvtps2dq on an already rounded value followed by the two saturating
 /// packs to int8: NaN and |x| >= 2^31 give the "integer indefinite" value
@@ -249,76 +186,4 @@ func storeRoundedCodes(_ v: SIMD8<Float>, _ y: UnsafeMutableRawPointer) -> Int32
   }
   y.storeBytes(of: codes, as: SIMD8<Int8>.self)
   return sum
-}
-
-// MARK: - Reference quantizers (ggml-quants.c)
-
-/// quantize_row_q8_0_ref / quantize_row_q8_1_ref for one block.
-func quantizeBlockQ8Reference(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, withSum: Bool) {
-  var amax: Float = 0
-  for j in 0..<32 { amax = Swift.max(amax, abs(x[j])) }
-  let d = amax / 127
-  let id: Float = d != 0 ? 1 / d : 0
-  y.storeBytes(of: Half.fromFloat(d), as: UInt16.self)
-  let qs = withSum ? BlockLayout.q8_1Qs : BlockLayout.q8_0Qs
-  var sum = 0
-  for j in 0..<32 {
-    let r = (x[j] * id).rounded(.toNearestOrAwayFromZero)  // roundf
-    let q: Int8 = r.isNaN ? 0 : (r >= 127 ? 127 : (r <= -128 ? -128 : Int8(r)))
-    y.storeBytes(of: q, toByteOffset: qs + j, as: Int8.self)
-    sum += Int(q)
-  }
-  if withSum {
-    y.storeBytes(of: Half.fromFloat(Float(sum) * d), toByteOffset: BlockLayout.q8_1S, as: UInt16.self)
-  }
-}
-
-/// quantize_row_q4_0_ref (bits 4) / quantize_row_q5_0_ref (bits 5): the
-/// value of largest magnitude maps to code 0, d = max / -2^(bits-1).
-func quantizeBlockSymmetric(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, bits: Int) {
-  var amax: Float = 0, maxValue: Float = 0
-  for j in 0..<32 where amax < abs(x[j]) {
-    amax = abs(x[j])
-    maxValue = x[j]
-  }
-  let half = Float(1 << (bits - 1))  // 8 or 16
-  let d = maxValue / -half
-  let id: Float = d != 0 ? 1 / d : 0
-  y.storeBytes(of: Half.fromFloat(d), as: UInt16.self)
-  let top = (1 << bits) - 1
-  var codes = SIMD32<UInt8>()
-  for j in 0..<32 { codes[j] = truncatedCode(x[j] * id + (half + 0.5), max: top) }
-  storeCodes(codes, y, bits: bits, qhOffset: BlockLayout.q5_0Qh, qsOffset: bits == 4 ? BlockLayout.q4_0Qs : BlockLayout.q5_0Qs)
-}
-
-/// quantize_row_q4_1_ref (bits 4) / quantize_row_q5_1_ref (bits 5): codes
-/// span [min, max], d = (max - min) / (2^bits - 1), m = min.
-func quantizeBlockAffine(_ x: UnsafePointer<Float>, _ y: UnsafeMutableRawPointer, bits: Int) {
-  var minValue = Float.greatestFiniteMagnitude, maxValue = -Float.greatestFiniteMagnitude
-  for j in 0..<32 {
-    if x[j] < minValue { minValue = x[j] }
-    if x[j] > maxValue { maxValue = x[j] }
-  }
-  let top = (1 << bits) - 1
-  let d = (maxValue - minValue) / Float(top)
-  let id: Float = d != 0 ? 1 / d : 0
-  y.storeBytes(of: Half.fromFloat(d), as: UInt16.self)
-  y.storeBytes(of: Half.fromFloat(minValue), toByteOffset: 2, as: UInt16.self)
-  var codes = SIMD32<UInt8>()
-  for j in 0..<32 { codes[j] = truncatedCode((x[j] - minValue) * id + 0.5, max: top) }
-  storeCodes(codes, y, bits: bits, qhOffset: BlockLayout.q5_1Qh, qsOffset: bits == 4 ? BlockLayout.q4_1Qs : BlockLayout.q5_1Qs)
-}
-
-/// Packs 32 codes: low nibbles pairwise into qs (element j and j + 16 share
-/// byte j), the fifth bits into qh when bits == 5.
-@inline(__always)
-func storeCodes(_ codes: SIMD32<UInt8>, _ y: UnsafeMutableRawPointer, bits: Int, qhOffset: Int, qsOffset: Int) {
-  var qh: UInt32 = 0
-  for j in 0..<16 {
-    let c0 = codes[j], c1 = codes[j + 16]
-    y.storeBytes(of: (c0 & 0x0F) | ((c1 & 0x0F) << 4), toByteOffset: qsOffset + j, as: UInt8.self)
-    qh |= UInt32((c0 >> 4) & 1) << UInt32(j)
-    qh |= UInt32((c1 >> 4) & 1) << UInt32(j + 16)
-  }
-  if bits == 5 { y.storeBytes(of: qh, toByteOffset: qhOffset, as: UInt32.self) }
 }
