@@ -36,7 +36,7 @@
 #if arch(arm64)
 import _Builtin_intrinsics.arm.neon
 
-/// Byte offsets of ggml's blocks (Quant/BlockFormats.swift).
+/// Byte offsets of ggml's blocks (Quant/Types/Legacy32.swift).
 enum Block {
   static let q8_1Bytes = 36, q8_1Qs = 4, q8_1S = 2
   static let q8_0Bytes = 34, q8_0Qs = 2

@@ -556,3 +556,20 @@ func avx2QuantizeQ8(_ x: [Float], withSum: Bool) -> [UInt8] {
     #expect(bytes.allSatisfy { $0 == 0 })
   }
 }
+
+/// The type table and the kernel registry agree: every weight type of the
+/// table has a kernel on this CPU and a portable one, nothing else has one,
+/// and a type runs its own kernel family or the portable one.
+@Suite struct KernelRegistryTests {
+  @Test func everyWeightTypeHasItsOwnKernel() {
+    for raw in UInt32(0)...64 {
+      guard let type = GGMLType(rawValue: raw) else { continue }
+      let weight = QuantKernels.isSupported(type)
+      #expect((PortableKernels.kernel(for: type) != nil) == weight, "\(type.name): portable kernel")
+      #expect((QuantKernels.kernel(type) != nil) == weight, "\(type.name): registry")
+      if let set = QuantKernels.kernelSet(for: type) {
+        #expect(set == .portable || set == QuantKernels.kernelSet, "\(type.name) runs on \(set.name)")
+      }
+    }
+  }
+}

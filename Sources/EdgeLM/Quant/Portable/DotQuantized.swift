@@ -73,7 +73,7 @@ struct PairLayout {
   }
 
   /// Bytes per weight block and the offsets of its codes and (5-bit) high
-  /// bits, for the four pair types (BlockFormats.swift).
+  /// bits, for the four pair types (Types/Legacy32.swift).
   @inline(__always)
   static func weightBlock(bits: Int, hasMin: Bool) -> (bytes: Int, qs: Int, qh: Int) {
     switch (bits, hasMin) {

@@ -7,7 +7,7 @@
 // The integer part uses the same lane-wise 16-bit arithmetic as the q8_0
 // kernel (DotQuantized.swift). Every K type yields the codes of a 32-element
 // chunk as 16 words with two unsigned codes each, c = c0 + 256 c1 (elements
-// 2j and 2j+1; see KBlockFormats.swift). With α = a(2j), β = a(2j+1) the
+// 2j and 2j+1; see Types/KQuants.swift). With α = a(2j), β = a(2j+1) the
 // prepared activation holds α and β - 256α, and
 //   c0 α + c1 β = c α + (c >> 8)(β - 256α)   (mod 2^16)
 // is exact because |c0 α + c1 β| <= 2 * 63 * 128. Adjacent lanes are then

@@ -8,7 +8,9 @@
 //
 // Adding a type: the GGMLType case, one file in Quant/Types/ with an enum of
 // its functions (see Q4_0.swift), and its row here. Its dot-product kernels
-// live in the kernel dispatch (DotRows.swift), not in this table.
+// are `RowKernel`s (RowKernel.swift): one in Portable/ with a row in
+// `PortableKernels.kernel(for:)`, and one per backend that speeds the type
+// up (X86/, Arm/); the registry (KernelRegistry.swift) picks among them.
 
 /// What EdgeLM knows about one element type. A function the type does not
 /// have is nil.
