@@ -19,7 +19,7 @@ public enum Attention {
   /// The slot `prefetchDistance` after `slot` in a ring of `capacity`.
   @inline(__always)
   static func aheadSlot(_ slot: Int, _ capacity: Int) -> Int {
-    let a = slot + prefetchDistance
+    let a = slot &+ prefetchDistance
     return a < capacity ? a : a % capacity
   }
 
@@ -29,8 +29,8 @@ public enum Attention {
     var b = 0
     repeat {
       edgelm_sys_prefetch(UnsafeRawPointer(p) + b)
-      b += 64
-    } while b < 2 * count
+      b &+= 64
+    } while b < 2 &* count
   }
 
   /// Dot products of a Float query with the 4 Float16 key rows `k`, over
@@ -61,29 +61,34 @@ public enum Attention {
   /// for columns c0 ..< c0 + 8 * width, the g x width (<= 8) vectors of the
   /// tile held in registers over all rows; each value vector is loaded and
   /// widened once for the g heads. `width` is a constant after inlining.
+  /// The first `prefetchColumns` of the row `prefetchDistance` ahead are
+  /// requested (the first tile asks for the whole row, the others nothing).
   @inline(__always)
   static func weightedValues(
     _ g: Int, _ values: UnsafePointer<Float16>, rowStride: Int, capacity: Int, firstSlot: Int, count: Int,
     weights: UnsafePointer<Float>, weightStride: Int, c0: Int, width: Int, out: UnsafeMutablePointer<Float>,
-    outStride: Int
+    outStride: Int, prefetchColumns: Int
   ) {
     var acc = InlineArray<8, SIMD8<Float>>(repeating: .zero)  // [head * width + vector]
     var slot = firstSlot
+    var ahead = aheadSlot(firstSlot, capacity)
     for i in 0..<count {
-      let v = values + slot * rowStride + c0
-      prefetchRow(values + aheadSlot(slot, capacity) * rowStride + c0, count: 8 * width)
+      let v = values + (slot &* rowStride &+ c0)
+      if prefetchColumns > 0 { prefetchRow(values + ahead &* rowStride, count: prefetchColumns) }
       for c in 0..<width {
-        let x = load8(v + 8 * c)
+        let x = load8(v + 8 &* c)
         for j in 0..<g {
-          acc[j * width + c] = acc[j * width + c].addingProduct(SIMD8<Float>(repeating: weights[j * weightStride + i]), x)
+          acc[j &* width &+ c] = acc[j &* width &+ c].addingProduct(SIMD8<Float>(repeating: weights[j &* weightStride &+ i]), x)
         }
       }
-      slot += 1
+      slot &+= 1
       if slot == capacity { slot = 0 }
+      ahead &+= 1
+      if ahead == capacity { ahead = 0 }
     }
     for j in 0..<g {
       for c in 0..<width {
-        UnsafeMutableRawPointer(out + j * outStride + c0 + 8 * c).storeBytes(of: acc[j * width + c], as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(out + (j &* outStride &+ c0 &+ 8 &* c)).storeBytes(of: acc[j &* width &+ c], as: SIMD8<Float>.self)
       }
     }
   }
@@ -180,33 +185,34 @@ public enum Attention {
   ) {
     let count = last - first + 1
     let firstSlot = first % capacity
-    // Scores, 2 keys at a time for the g queries (2g accumulators).
+    // Scores, 2 keys at a time for the g queries (2g accumulators; an odd
+    // last key is paired with itself and the second result dropped).
     var maxScore = SIMD4<Float>(repeating: -.infinity)
     var slot = firstSlot
     var i = 0
     while i < count {
       let pair = count - i >= 2
-      let k0 = keys + slot * rowStride
-      prefetchRow(keys + aheadSlot(slot, capacity) * rowStride, count: headDim)
-      slot += 1
+      let k0 = keys + slot &* rowStride
+      prefetchRow(keys + aheadSlot(slot, capacity) &* rowStride, count: headDim)
+      slot &+= 1
       if slot == capacity { slot = 0 }
       var k1 = k0
       if pair {
-        k1 = keys + slot * rowStride
-        prefetchRow(keys + aheadSlot(slot, capacity) * rowStride, count: headDim)
-        slot += 1
+        k1 = keys + slot &* rowStride
+        prefetchRow(keys + aheadSlot(slot, capacity) &* rowStride, count: headDim)
+        slot &+= 1
         if slot == capacity { slot = 0 }
       }
       var acc = InlineArray<8, SIMD8<Float>>(repeating: .zero)  // [2 * head + key]
       var e = 0
-      while e + 8 <= headDim {
+      while e &+ 8 <= headDim {
         let kv0 = load8(k0 + e), kv1 = load8(k1 + e)
         for j in 0..<g {
-          let qv = UnsafeRawPointer(q + j * headDim + e).loadUnaligned(as: SIMD8<Float>.self)
-          acc[2 * j] = acc[2 * j].addingProduct(qv, kv0)
-          if pair { acc[2 * j + 1] = acc[2 * j + 1].addingProduct(qv, kv1) }
+          let qv = UnsafeRawPointer(q + (j &* headDim &+ e)).loadUnaligned(as: SIMD8<Float>.self)
+          acc[2 &* j] = acc[2 &* j].addingProduct(qv, kv0)
+          acc[2 &* j &+ 1] = acc[2 &* j &+ 1].addingProduct(qv, kv1)
         }
-        e += 8
+        e &+= 8
       }
       for j in 0..<g {
         let qj = q + j * headDim
@@ -237,12 +243,14 @@ public enum Attention {
     var c0 = 0
     while c0 + 8 * width <= headDim {
       weightedValues(g, values, rowStride: rowStride, capacity: capacity, firstSlot: firstSlot, count: count,
-                     weights: scores, weightStride: scoreStride, c0: c0, width: width, out: out, outStride: headDim)
+                     weights: scores, weightStride: scoreStride, c0: c0, width: width, out: out, outStride: headDim,
+                     prefetchColumns: c0 == 0 ? headDim : 0)
       c0 += 8 * width
     }
     while c0 + 8 <= headDim {
       weightedValues(g, values, rowStride: rowStride, capacity: capacity, firstSlot: firstSlot, count: count,
-                     weights: scores, weightStride: scoreStride, c0: c0, width: 1, out: out, outStride: headDim)
+                     weights: scores, weightStride: scoreStride, c0: c0, width: 1, out: out, outStride: headDim,
+                     prefetchColumns: c0 == 0 ? headDim : 0)
       c0 += 8
     }
     while c0 < headDim {
