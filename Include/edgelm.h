@@ -135,8 +135,14 @@ EDGELM_API const char *edgelm_last_error(void);
  *                   (KiB/MiB/GiB/TiB binary, KB/MB/GB/TB decimal). 0 or absent:
  *                   no cap.
  *   context_length  integer 1..1048576; 0 or absent: min(model's, 2048).
- *   kv_cache_type   "f16" (default), "q8_0", "f32".
+ *   kv_cache_type   "f16" (default). "q8_0" and "f32" parse, but this build
+ *                   does not implement them: edgelm_session_new then
+ *                   returns EDGELM_ERR_UNSUPPORTED naming the key.
  *   paging          "auto" (default), "off", "always".
+ *   prefetch_depth  integer 0..64 (2): how many streamed layers (or output
+ *                   chunks) ahead of the one being computed are handed to
+ *                   the kernel's readahead while paging; adds no RSS and no
+ *                   thread.
  *   speculative     { "mode": "off" (default) | "draft" | "ngram" | "self",
  *                     "draft_model": path (mode "draft"), "max_draft": 1..64 (8),
  *                     "draft_vocab": the draft scores token ids 0..N-1 only
@@ -191,10 +197,13 @@ typedef struct edgelm_model edgelm_model;
  * truncating it (the process would read the changed pages; truncated ones
  * raise SIGBUS).
  * On success writes a new model to *out (OUT; free with edgelm_model_free).
+ * Of the config only ram_limit matters here (whether matrices are
+ * rearranged, above); the RAM cap itself is checked when a session is
+ * created (edgelm_session_new returns EDGELM_ERR_RESOURCE_LIMIT when no
+ * plan fits it).
  * Returns EDGELM_OK, EDGELM_ERR_IO, EDGELM_ERR_FORMAT (malformed file; the
  * message names the field and offset), EDGELM_ERR_UNSUPPORTED (architecture,
- * tensor type or tokenizer), EDGELM_ERR_RESOURCE_LIMIT (no plan fits the RAM
- * cap; the message gives the smallest cap that would), or
+ * tensor type or tokenizer), EDGELM_ERR_OUT_OF_MEMORY, or
  * EDGELM_ERR_INVALID_ARGUMENT. Thread-safe. */
 EDGELM_API edgelm_status edgelm_model_load(const char *gguf_path, const edgelm_config *config,
                                            edgelm_model **out);

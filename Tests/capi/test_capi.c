@@ -475,6 +475,11 @@ static void test_speculative(edgelm_model *m, const char *expected) {
     CHECK(edgelm_session_new(m, c, &s) == EDGELM_ERR_INVALID_ARGUMENT && s == NULL &&
           strstr(edgelm_last_error(), "layer 500") != NULL, "skip_layers: %s", edgelm_last_error());
     edgelm_config_free(c);
+    /* a KV cache type the config accepts but this build does not implement (as the header says) */
+    c = config("{\"kv_cache_type\": \"q8_0\"}");
+    CHECK(edgelm_session_new(m, c, &s) == EDGELM_ERR_UNSUPPORTED && s == NULL &&
+          strstr(edgelm_last_error(), "kv_cache_type") != NULL, "kv_cache_type q8_0: %s", edgelm_last_error());
+    edgelm_config_free(c);
   }
 }
 
