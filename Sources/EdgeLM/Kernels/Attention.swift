@@ -130,50 +130,22 @@ public enum Attention {
     scores: UnsafeMutablePointer<Float>, scoreStride: Int, out: UnsafeMutablePointer<Float>
   ) {
     switch count {
-    case 1: heads1(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
-    case 2: heads2(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
-    case 3: heads3(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
-    default: heads4(q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    case 1: heads(One.self, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    case 2: heads(Two.self, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    case 3: heads(Three.self, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    default: heads(Four.self, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
     }
   }
 
-  // One non-inlined copy per head count, each compiled with its count
-  // constant (the accumulators then stay in registers).
-
+  /// One non-inlined copy per head count N (`heads<Three>`, ...), compiled
+  /// with the count constant so the accumulators stay in registers.
   @inline(never)
-  static func heads1(
-    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
-    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
-    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
+  static func heads<N: GroupSize>(
+    _: N.Type, _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>,
+    _ rowStride: Int, _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float,
+    _ scores: UnsafeMutablePointer<Float>, _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
   ) {
-    headGroup(1, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
-  }
-
-  @inline(never)
-  static func heads2(
-    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
-    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
-    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
-  ) {
-    headGroup(2, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
-  }
-
-  @inline(never)
-  static func heads3(
-    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
-    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
-    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
-  ) {
-    headGroup(3, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
-  }
-
-  @inline(never)
-  static func heads4(
-    _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float16>, _ values: UnsafePointer<Float16>, _ rowStride: Int,
-    _ capacity: Int, _ first: Int, _ last: Int, _ headDim: Int, _ scale: Float, _ scores: UnsafeMutablePointer<Float>,
-    _ scoreStride: Int, _ out: UnsafeMutablePointer<Float>
-  ) {
-    headGroup(4, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
+    headGroup(N.count, q, keys, values, rowStride, capacity, first, last, headDim, scale, scores, scoreStride, out)
   }
 
   /// `heads` with `g` a constant after inlining (one copy per count).

@@ -87,9 +87,10 @@ final class RowKernels {
   }
 }
 
-/// Activation counts as types, so that a generic loop is specialised per
-/// count.
+/// Counts as types, so that a generic loop is specialised per count
+/// (activations here, query heads in Attention.heads).
 protocol GroupSize { static var count: Int { get } }
+enum One: GroupSize { static var count: Int { 1 } }
 enum Two: GroupSize { static var count: Int { 2 } }
 enum Three: GroupSize { static var count: Int { 3 } }
 enum Four: GroupSize { static var count: Int { 4 } }
