@@ -38,20 +38,19 @@ extension QuantKernels {
       kernel.rows(weights, rowStride, rows, activation, blocks, out, false)
       return
     }
-    withPreparedChunks(kernel, activation, activationBlockBytes: activationType(for: type).blockBytes, blocks: blocks) {
-      prep, c0, n in
+    withPreparedChunks(type, kernel, activation, blocks: blocks) { prep, c0, n in
       kernel.rows(weights + c0 &* type.blockBytes, rowStride, rows, prep, n, out, c0 > 0)
     }
   }
 
-  /// Prepares `activation` (`blocks` blocks of `activationBlockBytes`
-  /// each, in `activationType(for:)` format) for `kernel` on the stack and calls `body(prepared, firstBlock, count)`:
+  /// Prepares `activation` (`blocks` blocks in `activationType(for: type)`
+  /// format) for `kernel`, the registry's kernel of `type`, on the stack and calls `body(prepared, firstBlock, count)`:
   /// once when it fits the small buffer, else per chunk of columns that fits
   /// the large one (one chunk for every matrix of the models we target).
   /// No allocation.
   @inline(__always)
   static func withPreparedChunks(
-    _ kernel: RowKernels, _ activation: UnsafeRawPointer, activationBlockBytes actBytes: Int, blocks: Int,
+    _ type: GGMLType, _ kernel: RowKernels, _ activation: UnsafeRawPointer, blocks: Int,
     _ body: (UnsafeRawPointer, Int, Int) -> Void
   ) {
     if kernel.preparedBytes(blocks) <= smallScratchBytes {
@@ -62,6 +61,7 @@ extension QuantKernels {
       return
     }
     let chunk = kernel.maxBlocks
+    let actBytes = activationType(for: type).blockBytes
     withScratch { scratch in
       var c0 = 0
       repeat {

@@ -78,8 +78,7 @@ extension QuantKernels {
     let blocks = cols / type.blockSize
     let groupStride = 4 &* blocks &* type.blockBytes
     let first = packed + (firstRow / 4) &* groupStride, skip = firstRow % 4
-    withPreparedChunks(kernel, activation, activationBlockBytes: activationType(for: type).blockBytes, blocks: blocks) {
-      prep, c0, n in
+    withPreparedChunks(type, kernel, activation, blocks: blocks) { prep, c0, n in
       edgelmarm_dotprod_packed_rows(id, first, blocks, c0, skip, rows, prep, n, out, c0 > 0)
     }
     #endif
