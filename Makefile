@@ -51,6 +51,11 @@ lib: $(BUILD)/host/libedgelm.so
 $(BUILD)/host/libedgelm.so: $(SOURCES)
 	Cross/build-embedded.sh host $(BUILD)/host
 
+# The same with frame pointers, for the fault-injection sweep
+# (Tests/embedded/fault_sweep.sh names call sites by their stacks).
+$(BUILD)/host-fp/edgelm: $(SOURCES)
+	EDGELM_FRAME_POINTERS=1 Cross/build-embedded.sh host $(BUILD)/host-fp
+
 ## cross-aarch64: the same for Raspberry Pi OS 64-bit, packed with the
 ## header, the C example and edgelm.pc into build/edgelm-aarch64-linux-gnu.tar.gz.
 cross-aarch64: deps-cross $(BUILD)/aarch64/libedgelm.so
@@ -90,13 +95,14 @@ ifneq ($(shell grep -qw avx512_vnni /proc/cpuinfo && echo vnni),)
 	  { echo "error: the AVX2 build uses vpdpbusd"; exit 1; }
 endif
 
-test-embedded: lib
+test-embedded: lib $(BUILD)/host-fp/edgelm
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/capi/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/kernels/run.sh host $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/examples.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/paging/run.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/jsonc_alloc.sh $(BUILD)/host
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/fault_sweep.sh $(BUILD)/host-fp
 	python3 Tests/fuzz/mutations.py $(BUILD)/host $(MODEL) -n 300
 
 test-cross: cross-aarch64

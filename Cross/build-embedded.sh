@@ -19,6 +19,14 @@ embedded_lib="$swift_bin/../lib/swift/embedded"
 common=(-enable-experimental-feature Embedded -wmo -O
         -I Sources/CEdgeSys/include -I Sources/CJSONC -Xcc -fPIC
         -Xcc -Wno-macro-redefined)
+cflags=(-O2 -fPIC)
+# EDGELM_FRAME_POINTERS=1: keep frame pointers (Embedded Swift emits no
+# unwind tables), so that a stack can be walked; for the fault-injection
+# sweep (Tests/embedded/fault_sweep.sh), not for what we ship.
+if [ "${EDGELM_FRAME_POINTERS:-0}" = 1 ]; then
+  common+=(-Xcc -fno-omit-frame-pointer)
+  cflags+=(-fno-omit-frame-pointer)
+fi
 case "$target" in
   host)
     triple=x86_64-unknown-linux-gnu
@@ -62,12 +70,14 @@ if [ "$target" = aarch64 ]; then
   start=(-Wl,--wrap=__libc_start_main)
 fi
 
+reserve_wrap=(-Wl,--wrap=posix_memalign -Wl,--wrap=free)
+
 # link NAME SOURCE...: an executable from Swift sources and the core.
 link() {
   local name=$1; shift
   swiftc "${common[@]}" "${tflags[@]}" -module-name "${name//-/_}" -I "$out" -c "$@" -o "$out/${name}_cli.o"
-  "$cc" -o "$out/$name" "$out/${name}_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$unicode" \
-    ${compat[@]+"${compat[@]}"} ${start[@]+"${start[@]}"} "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--gc-sections
+  "$cc" -o "$out/$name" "$out/${name}_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$out/reserve.o" "$unicode" \
+    ${compat[@]+"${compat[@]}"} ${start[@]+"${start[@]}"} "${reserve_wrap[@]}" "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--gc-sections
 }
 if [ ${#program[@]} -gt 0 ]; then
   [ -f "$out/EdgeLM.o" ] || { echo "error: build the core in $out first" >&2; exit 2; }
@@ -79,7 +89,11 @@ fi
 # -ffunction-sections: links with --gc-sections drop shim.c's weak thread
 # functions where Cross/glibc-compat.c replaces them (and their references
 # to the newest pthread symbols with them).
-"$cc" -c -O2 -fPIC -std=gnu11 -ffunction-sections -I Sources/CEdgeSys/include Sources/CEdgeSys/shim.c -o "$out/shim.o"
+"$cc" -c "${cflags[@]}" -std=gnu11 -ffunction-sections -I Sources/CEdgeSys/include Sources/CEdgeSys/shim.c -o "$out/shim.o"
+# Out of memory as an error (Sources/CEdgeSys/reserve.c): the core's own
+# posix_memalign and free (the Embedded Swift runtime's included) go
+# through the reserve.
+"$cc" -c "${cflags[@]}" -std=gnu11 -D EDGELM_RESERVE -I Sources/CEdgeSys/include Sources/CEdgeSys/reserve.c -o "$out/reserve.o"
 [ "$target" != aarch64 ] ||
   "$cc" -c -O2 -fPIC -I Sources/CEdgeSys/include Cross/glibc-compat.c -o "$out/glibc-compat.o"
 
@@ -105,8 +119,8 @@ swiftc "${common[@]}" "${tflags[@]}" -parse-as-library -module-name EdgeLM \
 # One relocatable object for the whole core (what the CLI and libedgelm.so link).
 "$cc" -r -nostdlib -o "$out/EdgeLM.o" "$out/EdgeLM-core.o" ${arm_objects[@]+"${arm_objects[@]}"}
 # Only the edgelm_* functions of Include/edgelm.h are exported.
-"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" ${compat[@]+"${compat[@]}"} "$unicode" \
-  "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so \
+"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" "$out/reserve.o" ${compat[@]+"${compat[@]}"} "$unicode" \
+  "${reserve_wrap[@]}" "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so \
   -Wl,--version-script=Cross/libedgelm.map -Wl,--gc-sections
 
 link edgelm $(find Sources/edgelm -name '*.swift' | sort)

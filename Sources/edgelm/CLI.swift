@@ -26,6 +26,19 @@ enum CLI {
 
     """
 
+  /// Runs the command line of this process.
+  static func main() -> Int32 {
+    do throws(EdgeLMError) {
+      return main(try ProcessArguments.current())
+    } catch {
+      Console.error("error: cannot read the command line: \(error.message)\n")
+      return 1
+    }
+  }
+
+  /// Runs `argv`; the exit status. A command that ran out of memory fails
+  /// (the library finished it on its reserve: see Memory), even if its
+  /// output was complete.
   static func main(_ argv: [String]) -> Int32 {
     guard argv.count >= 2 else {
       Console.error(usage)
@@ -49,6 +62,7 @@ enum CLI {
         Console.error("error: unknown command '\(command)'\n" + usage)
         return 2
       }
+      try Memory.check("running '\(command)'")
       return 0
     } catch {
       Console.error("error: \(terminalSafe(error.message))\n")

@@ -4,4 +4,4 @@
 import CEdgeSys
 import EdgeLM
 
-exit(CLI.main(ProcessArguments.current()))
+exit(CLI.main())

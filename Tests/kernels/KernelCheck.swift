@@ -300,7 +300,7 @@ func probe() {
   #endif
 }
 
-let arguments = ProcessArguments.current()
+let arguments = (try? ProcessArguments.current()) ?? []
 if arguments.count > 1 && arguments[1] == "dotprod-probe" {
   probe()
   exit(0)

@@ -101,12 +101,15 @@ static inline long edgelm_sys_page_size(void) {
   return n > 0 ? n : 4096;
 }
 
-/* Cache-line aligned allocation; NULL on failure. Free with free(). */
-static inline void *edgelm_sys_aligned_alloc(size_t alignment, size_t size) {
-  void *p = NULL;
-  if (posix_memalign(&p, alignment, size ? size : alignment) != 0) return NULL;
-  return p;
-}
+/* Aligned allocation straight from the system, never from the
+ * out-of-memory reserve (reserve.c): NULL on failure, for the caller to
+ * check. Free with free(). */
+EDGELM_SYS_HIDDEN void *edgelm_sys_aligned_alloc(size_t alignment, size_t size);
+
+/* 1 if, since the last call, an allocation of this thread was refused by
+ * the system and served from the out-of-memory reserve instead (reserve.c),
+ * else 0; clears the mark. Always 0 in builds without the reserve. */
+EDGELM_SYS_HIDDEN int edgelm_sys_take_memory_shortage(void);
 
 /* Zero-filled memory, at least 64-byte aligned; NULL on failure. Free with
  * edgelm_sys_zeroed_free(p, size), the same size. Blocks of 256 KiB or more

@@ -29,6 +29,7 @@ public func edgelm_chat_apply(
     CAPI.setError("edgelm_chat_apply: out is NULL but capacity is \(capacity)")
     return Int32.min
   }
+  CAPI.beginCall()
   var chat: [ChatMessage] = []
   chat.reserveCapacity(count)
   for i in 0..<count {
@@ -42,6 +43,7 @@ public func edgelm_chat_apply(
     let name = templateName.map { CAPI.cBytes($0) }
     let template = try ChatTemplate.resolve(name: name, gguf: m.model.gguf)
     let text = try template.apply(chat, addAssistantPrompt: addAssistant != 0)
+    try Memory.check("applying the chat template")
     return CAPI.copyOut(text, to: out, capacity: capacity, terminate: true)
   } catch {
     CAPI.setError("edgelm_chat_apply: \(error.message)")

@@ -9,9 +9,12 @@ public func edgelm_config_parse(
   out.pointee = nil
   guard let json else { return CAPI.invalid("edgelm_config_parse: json is NULL") }
   guard len >= 0 else { return CAPI.invalid("edgelm_config_parse: len is too large") }
+  CAPI.beginCall()
   do {
     let config = try RuntimeConfig.parse(UnsafeRawBufferPointer(start: json, count: len))
-    out.pointee = CAPI.retain(ConfigHandle(config))
+    let handle = ConfigHandle(config)
+    try Memory.check("in edgelm_config_parse")
+    out.pointee = CAPI.retain(handle)
     CAPI.clearError()
     return 0
   } catch {
@@ -25,9 +28,12 @@ public func edgelm_config_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutab
   guard let out else { return CAPI.invalid("edgelm_config_load: out is NULL") }
   out.pointee = nil
   guard let path else { return CAPI.invalid("edgelm_config_load: path is NULL") }
+  CAPI.beginCall()
   do {
     let config = try RuntimeConfig.load(path: CAPI.string(path))
-    out.pointee = CAPI.retain(ConfigHandle(config))
+    let handle = ConfigHandle(config)
+    try Memory.check("in edgelm_config_load")
+    out.pointee = CAPI.retain(handle)
     CAPI.clearError()
     return 0
   } catch {

@@ -51,7 +51,9 @@ extension SessionHandle {
       return CAPI.fail(EdgeLMError(.busy, "\(function): the session is inside another call (one thread at a time per session)"))
     }
     defer { inUse.store(false, ordering: .releasing) }
-    return body()
+    CAPI.beginCall()
+    let status = body()
+    return status == 0 && CAPI.ranShort(function) ? EdgeLMStatus.outOfMemory.rawValue : status
   }
 }
 
@@ -72,6 +74,19 @@ enum CAPI {
 
   static func invalid(_ message: String) -> Int32 {
     fail(EdgeLMError(.invalidArgument, message))
+  }
+
+  /// Forgets an out-of-memory mark an earlier call left on this thread, so
+  /// that `ranShort` reports this call's alone.
+  static func beginCall() { _ = Memory.ranShort() }
+
+  /// True if this call ran out of memory and finished on the reserve
+  /// (Memory); the error message then says so. Every call that allocates
+  /// asks before it reports success.
+  static func ranShort(_ function: String) -> Bool {
+    guard Memory.ranShort() else { return false }
+    setError("\(function): out of memory")
+    return true
   }
 
   static func retain<T: AnyObject>(_ object: T) -> OpaquePointer {

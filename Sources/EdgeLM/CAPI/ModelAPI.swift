@@ -11,9 +11,12 @@ public func edgelm_model_load(
   // ram_limit and paging are applied per session; a model loaded under a
   // cap keeps the file's layout so that sessions can stream every layer.
   let capped = CAPI.config(config).ramLimit > 0
+  CAPI.beginCall()
   do {
     let model = try Model(path: CAPI.string(path), packWeights: !capped)
-    out.pointee = CAPI.retain(ModelHandle(model))
+    let handle = ModelHandle(model)
+    try Memory.check("in edgelm_model_load")
+    out.pointee = CAPI.retain(handle)
     CAPI.clearError()
     return 0
   } catch {
@@ -78,10 +81,12 @@ public func edgelm_model_meta_string(
     CAPI.setError("edgelm_model_meta_string: model or key is NULL")
     return Int32.min
   }
+  CAPI.beginCall()
   guard let bytes = try? m.model.gguf.bytes(CAPI.string(key)) else {
     CAPI.setError("edgelm_model_meta_string: no string metadata '\(CAPI.string(key))'")
     return Int32.min
   }
+  if CAPI.ranShort("edgelm_model_meta_string") { return Int32.min }
   return CAPI.copyOut(bytes, to: buf, capacity: capacity, terminate: true)
 }
 

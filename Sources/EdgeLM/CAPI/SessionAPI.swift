@@ -9,9 +9,12 @@ public func edgelm_session_new(
   out.pointee = nil
   guard let m = CAPI.model(model) else { return CAPI.invalid("edgelm_session_new: model is NULL") }
   let cfg = CAPI.config(config)
+  CAPI.beginCall()
   do {
     let session = try Session.create(model: m.model, config: cfg)
-    out.pointee = CAPI.retain(SessionHandle(session, sampling: cfg.sampling))
+    let handle = SessionHandle(session, sampling: cfg.sampling)
+    try Memory.check("in edgelm_session_new")
+    out.pointee = CAPI.retain(handle)
     CAPI.clearError()
     return 0
   } catch {

@@ -18,8 +18,10 @@ public func edgelm_tokenize(
     CAPI.setError("edgelm_tokenize: out is NULL but capacity is \(capacity)")
     return Int32.min
   }
+  CAPI.beginCall()
   let ids = m.model.tokenizer.tokenize(
     CAPI.bytes(text, len), addSpecial: flags & 1 != 0, parseSpecial: flags & 2 != 0)
+  if CAPI.ranShort("edgelm_tokenize") { return Int32.min }
   guard ids.count <= Int(Int32.max) else {
     CAPI.setError("edgelm_tokenize: \(ids.count) tokens do not fit an int32_t")
     return Int32.min
@@ -42,6 +44,8 @@ public func edgelm_token_to_piece(
     CAPI.setError("edgelm_token_to_piece: token \(token) is outside the vocabulary (0..<\(m.model.config.vocabSize))")
     return Int32.min
   }
+  CAPI.beginCall()
   let piece = m.model.tokenizer.piece(token, special: flags & 1 != 0)
+  if CAPI.ranShort("edgelm_token_to_piece") { return Int32.min }
   return CAPI.copyOut(piece, to: buf, capacity: capacity, terminate: false)
 }

@@ -356,10 +356,14 @@ struct GGUFParser {
     let (tensorCount, kvCount) = try parseHeader()
     metadata.reserveCapacity(kvCount)
     valueOffsets.reserveCapacity(kvCount)
-    for i in 0..<kvCount { try parseMetadataEntry(index: i) }
+    for i in 0..<kvCount {
+      try parseMetadataEntry(index: i)
+      try Memory.check("reading GGUF metadata entry \(i)")
+    }
     try parseAlignment()
     tensors.reserveCapacity(tensorCount)
     for i in 0..<tensorCount { try parseTensorInfo(index: i) }
+    try Memory.check("reading the GGUF tensor infos")
     try layOutData()
   }
 
@@ -484,6 +488,7 @@ struct GGUFParser {
       for i in 0..<count {
         let view = try cursor.stringBytes("metadata '\(key)' array element \(i)")
         list.append(view)
+        if i & 4095 == 0 { try Memory.check("reading metadata '\(key)'") }
       }
       return GGUFArray(strings: list)
     case .array:

@@ -20,8 +20,10 @@ public struct Model {
   public init(path: String, packWeights: Bool = true) throws(EdgeLMError) {
     self.path = path
     gguf = try GGUFFile.open(path: path)
+    try Memory.check("reading the metadata of '\(path)'")
     config = try ModelConfig(gguf: gguf)
     tokenizer = try Tokenizer(gguf: gguf)
+    try Memory.check("building the tokenizer of '\(path)'")
     guard tokenizer.vocabSize == config.vocabSize else {
       throw EdgeLMError(.format, "tokenizer has \(tokenizer.vocabSize) tokens but token_embd.weight has \(config.vocabSize) rows")
     }
@@ -34,6 +36,7 @@ public struct Model {
     case .gemma3: fileLayout = try DecoderWeights.gemma3(gguf: gguf, config: config)
     }
     weights = packWeights ? fileLayout.packed(mapping: gguf.mapping) : fileLayout
+    try Memory.check("loading '\(path)'")
   }
 
   /// Bytes of packed copies of matrices this model holds (0 when none).

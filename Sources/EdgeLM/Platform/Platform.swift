@@ -349,6 +349,29 @@ public enum Environment {
   public static var cpuCount: Int { Int(edgelm_sys_cpu_count()) }
 }
 
+// MARK: - Out of memory
+
+/// Allocation failures made survivable. In the builds we ship, an allocation
+/// of the Swift runtime that the system refuses (which Embedded Swift would
+/// trap on) is served from a reserve instead and the thread is marked
+/// (Sources/CEdgeSys/reserve.c); `check` turns the mark into an error, so
+/// the call in progress fails cleanly and what it built is freed. Loops that
+/// allocate as they go check now and then, so that the reserve only has to
+/// cover what one stretch between checks allocates; every C API call checks
+/// before it returns.
+public enum Memory {
+  /// Throws `.outOfMemory` ("out of memory " + `doing`) if an allocation of
+  /// this thread came from the reserve since the last check.
+  @inline(__always)
+  public static func check(_ doing: @autoclosure () -> String) throws(EdgeLMError) {
+    if edgelm_sys_take_memory_shortage() != 0 { throw EdgeLMError(.outOfMemory, "out of memory " + doing()) }
+  }
+
+  /// True (once) if an allocation of this thread came from the reserve since
+  /// the last check; for callers that report failure without throwing.
+  public static func ranShort() -> Bool { edgelm_sys_take_memory_shortage() != 0 }
+}
+
 // MARK: - Aligned buffers
 
 /// A buffer of `count` elements, 64-byte aligned, zero-filled, freed on
@@ -373,7 +396,7 @@ public final class AlignedBuffer<Element> {
   public static func allocate(count: Int) throws(EdgeLMError) -> AlignedBuffer<Element> {
     let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
     guard count >= 0, !overflow, let raw = edgelm_sys_zeroed_alloc(bytes) else {
-      throw EdgeLMError(.outOfMemory, "cannot allocate \(count) elements of \(MemoryLayout<Element>.stride) bytes")
+      throw EdgeLMError(.outOfMemory, "out of memory: cannot allocate \(count) elements of \(MemoryLayout<Element>.stride) bytes")
     }
     return AlignedBuffer(pointer: raw.bindMemory(to: Element.self, capacity: count), count: count, bytes: bytes)
   }
@@ -392,8 +415,9 @@ public final class AlignedBuffer<Element> {
 public enum ProcessArguments {
   /// This process's argv, from /proc/self/cmdline (Embedded Swift has no
   /// `CommandLine`). Each argument is decoded as UTF-8.
-  public static func current() -> [String] {
-    guard let bytes = try? FileIO.readAll(path: "/proc/self/cmdline") else { return [] }
+  /// - Throws: `.io` if /proc/self/cmdline cannot be read.
+  public static func current() throws(EdgeLMError) -> [String] {
+    let bytes = try FileIO.readAll(path: "/proc/self/cmdline")
     var args: [String] = []
     var start = 0
     for i in 0..<bytes.count where bytes[i] == 0 {

@@ -50,6 +50,7 @@ extension Session {
       }
       tokens = [bos]
     }
+    try Memory.check("tokenizing the prompt")
     let free = contextLength - position
     guard tokens.count <= free else {
       throw EdgeLMError(.contextFull, "the prompt has \(tokens.count) tokens but only \(free) of \(contextLength) context positions are free (raise context_length)")
@@ -102,6 +103,7 @@ extension Session {
         reason = .callback
         break
       }
+      try Memory.check("generating token \(produced)")
       if produced == maxTokens { break }
       if position >= contextLength {
         reason = .contextFull

@@ -78,6 +78,7 @@ public final class Session {
     let session = Session(model: model, contextLength: ctx, state: state)
     session.history.reserveCapacity(ctx)
     session.plan = plan
+    try Memory.check("creating a session")
     return session
   }
 

@@ -54,6 +54,7 @@ extension Session {
 
     generation: while maxTokens > 0 {
       guard emit(pending) else { break }
+      try Memory.check("generating token \(produced)")
       if position >= contextLength {
         reason = .contextFull
         break

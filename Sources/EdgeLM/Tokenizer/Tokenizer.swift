@@ -124,7 +124,9 @@ public struct Tokenizer {
     }
     var maxTokenLength = 0
     for i in 0..<n { maxTokenLength = max(maxTokenLength, texts.length(i)) }
+    try Memory.check("reading tokenizer.ggml.tokens")
     let table = TokenTable(texts)
+    try Memory.check("building the token table")
     if let (previous, i) = table.duplicate {
       throw EdgeLMError(
         .format, "tokenizer.ggml.tokens: token \(i) duplicates the text of token \(previous)")

@@ -27,13 +27,16 @@ extension Vocabulary {
       }
     }
 
+    try Memory.check("reading tokenizer.ggml.token_type")
     let merges = try gguf.stringArray("tokenizer.ggml.merges")
     if model == "gpt2" && merges == nil {
       throw EdgeLMError(.format, "GGUF: missing tokenizer.ggml.merges for a gpt2 (BPE) tokenizer")
     }
 
     self.init(model: model, pre: pre, tokens: tokens, tokenTypes: types, merges: merges ?? ByteStrings())
+    try Memory.check("reading tokenizer.ggml.merges")
     scores = try gguf.floatArray("tokenizer.ggml.scores")
+    try Memory.check("reading tokenizer.ggml.scores")
 
     bosID = try gguf.integer("tokenizer.ggml.bos_token_id")
     eosID = try gguf.integer("tokenizer.ggml.eos_token_id")
