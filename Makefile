@@ -97,6 +97,7 @@ test-embedded: lib
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/examples.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/paging/run.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/jsonc_alloc.sh $(BUILD)/host
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/file_changes.sh $(BUILD)/host
 	python3 Tests/fuzz/mutations.py $(BUILD)/host $(MODEL) -n 300
 
 test-cross: cross-aarch64
