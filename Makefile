@@ -102,6 +102,7 @@ test-embedded: lib $(BUILD)/host-fp/edgelm
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/examples.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/paging/run.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/jsonc_alloc.sh $(BUILD)/host
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/file_changes.sh $(BUILD)/host
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/fault_sweep.sh $(BUILD)/host-fp
 	python3 Tests/fuzz/mutations.py $(BUILD)/host $(MODEL) -n 300
 

@@ -76,7 +76,7 @@ reserve_wrap=(-Wl,--wrap=posix_memalign -Wl,--wrap=free)
 link() {
   local name=$1; shift
   swiftc "${common[@]}" "${tflags[@]}" -module-name "${name//-/_}" -I "$out" -c "$@" -o "$out/${name}_cli.o"
-  "$cc" -o "$out/$name" "$out/${name}_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$out/reserve.o" "$unicode" \
+  "$cc" -o "$out/$name" "$out/${name}_cli.o" "$out/EdgeLM.o" "$out/shim.o" "$out/sigbus.o" "$out/reserve.o" "$unicode" \
     ${compat[@]+"${compat[@]}"} ${start[@]+"${start[@]}"} "${reserve_wrap[@]}" "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--gc-sections
 }
 if [ ${#program[@]} -gt 0 ]; then
@@ -90,6 +90,7 @@ fi
 # functions where Cross/glibc-compat.c replaces them (and their references
 # to the newest pthread symbols with them).
 "$cc" -c "${cflags[@]}" -std=gnu11 -ffunction-sections -I Sources/CEdgeSys/include Sources/CEdgeSys/shim.c -o "$out/shim.o"
+"$cc" -c "${cflags[@]}" -std=gnu11 -Wall -Werror -I Sources/CEdgeSys/include Sources/CEdgeSys/sigbus.c -o "$out/sigbus.o"
 # Out of memory as an error (Sources/CEdgeSys/reserve.c): the core's own
 # posix_memalign and free (the Embedded Swift runtime's included) go
 # through the reserve.
@@ -119,7 +120,7 @@ swiftc "${common[@]}" "${tflags[@]}" -parse-as-library -module-name EdgeLM \
 # One relocatable object for the whole core (what the CLI and libedgelm.so link).
 "$cc" -r -nostdlib -o "$out/EdgeLM.o" "$out/EdgeLM-core.o" ${arm_objects[@]+"${arm_objects[@]}"}
 # Only the edgelm_* functions of Include/edgelm.h are exported.
-"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" "$out/reserve.o" ${compat[@]+"${compat[@]}"} "$unicode" \
+"$cc" -shared -o "$out/libedgelm.so" "$out/EdgeLM.o" "$out/shim.o" "$out/sigbus.o" "$out/reserve.o" ${compat[@]+"${compat[@]}"} "$unicode" \
   "${reserve_wrap[@]}" "${ldpath[@]}" -ljson-c -lm -lpthread -Wl,--no-undefined -Wl,-soname,libedgelm.so \
   -Wl,--version-script=Cross/libedgelm.map -Wl,--gc-sections
 

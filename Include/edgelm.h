@@ -143,6 +143,23 @@ EDGELM_API const char *edgelm_last_error(void);
  *                   chunks) ahead of the one being computed are handed to
  *                   the kernel's readahead while paging; adds no RSS and no
  *                   thread.
+ *   load            how edgelm_model_load brings the file into memory
+ *                   (sessions ignore it; a draft model is loaded as its
+ *                   target was):
+ *                   "map" (default): memory-mapped; pages are read as they
+ *                     are used and layers can be streamed under ram_limit.
+ *                     The file must not change while loaded: if it is
+ *                     truncated, copied over or written in place, the calls
+ *                     that run the model return EDGELM_ERR_IO (never a
+ *                     signal; see edgelm_model_load).
+ *                   "read": the whole file is read into memory at load
+ *                     (llama.cpp's --no-mmap); the file may then change or
+ *                     be deleted. Everything is resident, so nothing is
+ *                     streamed: with a ram_limit below the file size
+ *                     edgelm_model_load returns EDGELM_ERR_RESOURCE_LIMIT,
+ *                     and so does edgelm_session_new when the model and
+ *                     session together exceed it (the message names
+ *                     load "read"); paging "always" is then EDGELM_ERR_CONFIG.
  *   speculative     { "mode": "off" (default) | "draft" | "ngram" | "self",
  *                     "draft_model": path (mode "draft"), "max_draft": 1..64 (8),
  *                     "draft_vocab": the draft scores token ids 0..N-1 only
@@ -192,19 +209,31 @@ typedef struct edgelm_model edgelm_model;
  * stay resident in every session, and a session's ram_limit counts them.
  * With a ram_limit the file's layout is kept, so that a session with that
  * cap can stream every layer.
- * The file stays mapped while the model lives: replace it by writing a new
- * file and renaming it over the old one, never by writing into it or
- * truncating it (the process would read the changed pages; truncated ones
- * raise SIGBUS).
+ * Updating a model file: with load "map" (the default) the file stays
+ * mapped while the model lives. Replace it by writing a new file and
+ * renaming it over the old one: the model goes on reading the old file's
+ * pages, and the next load gets the new one. A file truncated, copied over
+ * or written in place instead costs the model its weights: the next call
+ * that runs it (edgelm_generate, edgelm_eval, edgelm_session_new) returns
+ * EDGELM_ERR_IO naming the file, and so does every later one; free the
+ * model and load it again. (A read of a vanished page raises SIGBUS; the
+ * first model load installs a process-wide SIGBUS handler that maps zeros
+ * there instead and passes every other SIGBUS to the handler installed
+ * before it, or to the default action. An application that installs its
+ * own SIGBUS handler afterwards must chain to the previous one.) With load
+ * "read" the file is not used after loading.
  * On success writes a new model to *out (OUT; free with edgelm_model_free).
- * Of the config only ram_limit matters here (whether matrices are
- * rearranged, above); the RAM cap itself is checked when a session is
+ * Of the config only ram_limit (whether matrices are rearranged, above)
+ * and load matter here; the RAM cap itself is checked when a session is
  * created (edgelm_session_new returns EDGELM_ERR_RESOURCE_LIMIT when no
- * plan fits it).
+ * plan fits it), except that load "read" refuses a file larger than the cap
+ * before reading it.
  * Returns EDGELM_OK, EDGELM_ERR_IO, EDGELM_ERR_FORMAT (malformed file; the
  * message names the field and offset), EDGELM_ERR_UNSUPPORTED (architecture,
- * tensor type or tokenizer), EDGELM_ERR_OUT_OF_MEMORY, or
- * EDGELM_ERR_INVALID_ARGUMENT. Thread-safe. */
+ * tensor type or tokenizer), EDGELM_ERR_OUT_OF_MEMORY,
+ * EDGELM_ERR_RESOURCE_LIMIT (load "read" and a file larger than ram_limit;
+ * or 256 mapped models at once), or EDGELM_ERR_INVALID_ARGUMENT.
+ * Thread-safe. */
 EDGELM_API edgelm_status edgelm_model_load(const char *gguf_path, const edgelm_config *config,
                                            edgelm_model **out);
 
@@ -280,9 +309,11 @@ typedef struct edgelm_session edgelm_session;
  * the session to *out (OUT; free with edgelm_session_free). Returns
  * EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT (also: a draft model with another
  * vocabulary, skip_layers out of range), EDGELM_ERR_RESOURCE_LIMIT (threads
- * cannot be started, or the cap is exceeded), EDGELM_ERR_OUT_OF_MEMORY, or
- * the model-loading errors for the draft model (EDGELM_ERR_IO,
- * EDGELM_ERR_FORMAT, EDGELM_ERR_UNSUPPORTED; the message names the draft).
+ * cannot be started, or the cap is exceeded), EDGELM_ERR_OUT_OF_MEMORY,
+ * EDGELM_ERR_IO (the model's file changed since it was loaded; see
+ * edgelm_model_load), or the model-loading errors for the draft model
+ * (EDGELM_ERR_IO, EDGELM_ERR_FORMAT, EDGELM_ERR_UNSUPPORTED; the message
+ * names the draft).
  * Thread-safe. */
 EDGELM_API edgelm_status edgelm_session_new(edgelm_model *model, const edgelm_config *config,
                                             edgelm_session **out);
@@ -327,16 +358,19 @@ typedef int32_t (*edgelm_token_fn)(const char *piece, size_t len, int32_t token,
  * when the context is full.
  * Returns EDGELM_OK, EDGELM_ERR_INVALID_ARGUMENT, EDGELM_ERR_CONTEXT_FULL
  * (the prompt alone does not fit), EDGELM_ERR_CANCELLED or
- * EDGELM_ERR_TOKENIZE, or EDGELM_ERR_BUSY (the session is inside another
- * call). One thread at a time per session. */
+ * EDGELM_ERR_TOKENIZE, EDGELM_ERR_BUSY (the session is inside another
+ * call), or EDGELM_ERR_IO when the model's (or draft model's) file changed
+ * before or during the call (see edgelm_model_load; pieces already passed
+ * to `fn` in this call may come from the changed weights). One thread at a
+ * time per session. */
 EDGELM_API edgelm_status edgelm_generate(edgelm_session *session, const char *prompt, size_t len,
                                          int32_t max_tokens, edgelm_token_fn fn, void *user_data);
 
 /* Lower-level loop. Evaluates `n` token ids (IN) at the next positions and
  * keeps the logits of the last one. Returns EDGELM_OK,
  * EDGELM_ERR_INVALID_ARGUMENT (NULL, n < 1, or an id outside the
- * vocabulary), EDGELM_ERR_CONTEXT_FULL, EDGELM_ERR_CANCELLED or
- * EDGELM_ERR_BUSY. */
+ * vocabulary), EDGELM_ERR_CONTEXT_FULL, EDGELM_ERR_CANCELLED,
+ * EDGELM_ERR_BUSY, or EDGELM_ERR_IO as for edgelm_generate. */
 EDGELM_API edgelm_status edgelm_eval(edgelm_session *session, const int32_t *tokens, int32_t n);
 
 /* The logits (n_vocab floats) of the last evaluated position, or NULL before

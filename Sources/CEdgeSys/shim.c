@@ -67,13 +67,14 @@ __attribute__((weak)) int edgelm_sys_thread_join(pthread_t thread) { return pthr
 int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *info) {
 #if defined(__aarch64__)
   struct statx sx;
-  int rc = fd >= 0 ? statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_INO, &sx)
-                   : statx(AT_FDCWD, path, 0, STATX_TYPE | STATX_SIZE | STATX_INO, &sx);
+  unsigned mask = STATX_TYPE | STATX_SIZE | STATX_INO | STATX_MTIME;
+  int rc = fd >= 0 ? statx(fd, "", AT_EMPTY_PATH, mask, &sx) : statx(AT_FDCWD, path, 0, mask, &sx);
   if (rc != 0) return -1;
   info->size = (int64_t)sx.stx_size;
   info->is_regular = S_ISREG(sx.stx_mode);
   info->device = ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor;
   info->inode = sx.stx_ino;
+  info->mtime_ns = (int64_t)sx.stx_mtime.tv_sec * 1000000000 + sx.stx_mtime.tv_nsec;
 #else
   struct stat st;
   if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0) return -1;
@@ -81,6 +82,7 @@ int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *inf
   info->is_regular = S_ISREG(st.st_mode);
   info->device = (uint64_t)st.st_dev;
   info->inode = (uint64_t)st.st_ino;
+  info->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 #endif
   return 0;
 }

@@ -28,6 +28,7 @@ enum BenchCommand {
       (0..<n).map { _ in Int32(truncatingIfNeeded: rng.next() % vocab) }
     }
     var results: [Result] = []
+    try session.checkModelFiles()
     if o.promptTokens > 0 {
       var samples: [Double] = []
       for rep in 0...o.repetitions {
@@ -71,6 +72,7 @@ enum BenchCommand {
       }
       results.append(summarize("tg\(o.genTokens)", samples))
     }
+    try session.checkModelFiles()
     let peak = ProcessStats.peakResidentBytes()
     let perToken = max(1, decodeTokens)
     let paging = "\"ram_limit\": \(runtime.ramLimit), \"streaming\": \(session.plan?.isStreaming ?? false), "

@@ -10,16 +10,19 @@ enum CLI {
     commands:
       run        -m MODEL -p PROMPT [-n N] [-c CTX] [-t T] [--temp X] [--seed S]
                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--no-bos]
-                 [--ram-limit SIZE] [--paging auto|off|always] [--prefetch N] [--config FILE]
+                 [--ram-limit SIZE] [--paging auto|off|always] [--prefetch N] [--no-mmap] [--config FILE]
                  [--spec off|draft|ngram|self] [--draft MODEL] [--draft-max N] [--draft-p-min P]
                  [--draft-vocab N]
                  [--ngram-min N] [--ngram-max N] [--skip-layers 8,10,...]   speculative decoding
       run --chat -m MODEL [-p FIRST] [--system TEXT] [--chat-template NAME] [-n N] ...
                  chat: each stdin line is a user turn, each reply a stdout line; EOF ends
       tokenize   -m MODEL -p TEXT [--no-bos]        JSON array of ids on stdout
-      perplexity -m MODEL -f FILE [-c CTX] [-t T] [-b B]
-      bench      -m MODEL [-t T] [-p 128] [-n 64] [-r 5] [--json] [--ram-limit SIZE] [--paging P]
-      info       -m MODEL [-c CTX] [-t T] [--ram-limit SIZE] [--paging P]   (prints the memory plan)
+      perplexity -m MODEL -f FILE [-c CTX] [-t T] [-b B] [--no-mmap]
+      bench      -m MODEL [-t T] [-p 128] [-n 64] [-r 5] [--json] [--ram-limit SIZE] [--paging P] [--no-mmap]
+      info       -m MODEL [-c CTX] [-t T] [--ram-limit SIZE] [--paging P] [--no-mmap]   (prints the memory plan)
+
+    --no-mmap (config "load": "read") reads the model into memory instead of
+    mapping it, so that the file may change while it runs (nothing is streamed).
       quantize   IN.gguf OUT.gguf TYPE [-t T] [--pure]
                  TYPE: Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 F16 BF16 F32 Q2_K Q3_K_S Q3_K_M Q3_K_L
                  Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K (any case; Q3_K/Q4_K/Q5_K = the _M mix)
@@ -85,8 +88,7 @@ func terminalSafe(_ s: String) -> String {
 
 func loadModel(_ options: Options) throws(EdgeLMError) -> Model {
   guard let path = options.model else { throw EdgeLMError(.invalidArgument, "a model is required: -m MODEL.gguf") }
-  // Under a RAM cap the weights keep the file's layout (streamable).
-  return try Model(path: path, packWeights: options.runtime.ramLimit == 0)
+  return try Model.load(path: path, config: options.runtime)
 }
 
 /// Reads -p TEXT or -f FILE as bytes.

@@ -61,6 +61,7 @@ enum ChatCommand {
 
       var reply: [UInt8] = []
       var generated: [Int32] = []
+      try session.checkModelFiles()
       let (stats, reason) = try session.generate(prompt: suffix, maxTokens: o.nPredict, sampler: &sampler) {
         piece, token in
         Console.write(piece)
@@ -68,6 +69,7 @@ enum ChatCommand {
         if token >= 0 { generated.append(token) }
         return true
       }
+      try session.checkModelFiles()
       Console.write("\n")
       // The cache holds the prompt and the reply up to the last token
       // evaluated (a final end-of-generation token is sampled, not evaluated).

@@ -58,7 +58,8 @@ enum InfoCommand {
     let ctx = o.runtime.contextLength == 0 ? min(c.trainedContextLength, SessionOptions.defaultContextLength) : o.runtime.contextLength
     let batch = min(SessionOptions().batchSize, ctx)
     let kvBytes = KVCache.byteCount(config: c, contextLength: ctx, maxBatch: batch)
-    out += "memory: weights \(mib(model.weightBytes)) (memory-mapped), KV cache \(mib(kvBytes)) at context \(ctx) (f16)\n"
+    let load = model.loadMode == .read ? "read into memory: load \"read\"" : "memory-mapped: load \"map\""
+    out += "memory: weights \(mib(model.weightBytes)) (\(load)), KV cache \(mib(kvBytes)) at context \(ctx) (f16)\n"
     if c.slidingWindow > 0 {
       var full = c
       full.layerIsSliding = [Bool](repeating: false, count: c.layerCount)

@@ -85,6 +85,7 @@ struct Options {
           throw UsageError("option --paging: '\(text)' is not one of auto, off, always")
         }
         runtime.paging = mode
+      case "--no-mmap": runtime.load = .read  // llama.cpp's spelling
       case "--prefetch": runtime.prefetchDepth = try Options.int(try value(a), a, 0...RuntimeConfig.maxPrefetchDepth)
       case "--spec":
         let text = try value(a)

@@ -17,9 +17,11 @@ enum PerplexityCommand {
     let session = try Session.create(model: model, config: runtime, batchSize: min(o.batchSize, ctx))
     Console.error("perplexity: \(tokens.count) tokens in chunks of \(ctx), \(session.threads) threads\n")
     let t0 = Clock.nanoseconds()
+    try session.checkModelFiles()
     let result = try Perplexity.compute(tokens: tokens, session: session, addBOS: addBOS) { r in
       Console.error("[\(r.chunks)]\(fixed(r.perplexity, 4)) ")
     }
+    try session.checkModelFiles()
     let seconds = Double(Clock.nanoseconds() - t0) / 1e9
     Console.error("\n\(fixed(Double(result.chunks * ctx) / seconds, 1)) tokens/s\n")
     Console.write("perplexity: \(fixed(result.perplexity, 4))\n")

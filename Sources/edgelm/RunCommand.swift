@@ -17,11 +17,13 @@ enum RunCommand {
     // The process's threads while generating (the caller and the pool's
     // workers): never more than the budget.
     var maxThreads = ProcessStats.threadCount()
+    try session.checkModelFiles()
     let (stats, reason) = try session.generate(prompt: tokens, maxTokens: o.nPredict, sampler: &sampler) { piece, _ in
       Console.write(piece)
       maxThreads = max(maxThreads, ProcessStats.threadCount())
       return true
     }
+    try session.checkModelFiles()
     Console.write("\n")
     var line = "prompt: \(stats.promptTokens) tokens, \(fixed(stats.promptTokensPerSecond)) t/s; "
     line += "generated: \(stats.generatedTokens) tokens, \(fixed(stats.decodeTokensPerSecond)) t/s; "

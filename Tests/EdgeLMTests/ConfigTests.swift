@@ -89,6 +89,9 @@ let malformedConfigs: [MalformedConfig] = [
   .init("kv_cache_type q4_0", #"{"kv_cache_type": "q4_0"}"#, #"kv_cache_type = "q4_0" is not one of "f16", "q8_0" or "f32""#),
   .init("paging upper case", #"{"paging": "AUTO"}"#, #"paging = "AUTO" is not one of"#),
   .init("mode unknown", #"{"speculative": {"mode": "Draft"}}"#, #"speculative.mode = "Draft" is not one of"#),
+  .init("load mmap", #"{"load": "mmap"}"#, #"config: load = "mmap" is not one of "map" or "read""#),
+  .init("load upper case", #"{"load": "READ"}"#, #"config: load = "READ" is not one of "map" or "read""#),
+  .init("load as boolean", #"{"load": true}"#, "config: load must be a string, found true"),
   // ram_limit.
   .init("ram_limit trailing space", #"{"ram_limit": "2GB "}"#, #"ram_limit = "2GB " has unexpected characters after the unit"#),
   .init("ram_limit negative string", #"{"ram_limit": "-1MiB"}"#, #"ram_limit = "-1MiB" is negative"#),
@@ -201,6 +204,7 @@ let malformedConfigs: [MalformedConfig] = [
     #expect(c.contextLength == 0)
     #expect(c.kvCacheType == .f16)
     #expect(c.paging == .auto)
+    #expect(c.load == .map)
     #expect(c.speculative.mode == .off)
     #expect(c.speculative.draftModel == nil)
     #expect(c.speculative.maxDraft == 8)
@@ -245,6 +249,9 @@ let malformedConfigs: [MalformedConfig] = [
     #expect(KVCacheType(name: Array("q8_0".utf8)) == .q8_0)
     #expect(SpeculativeMode(name: Array("self".utf8)) == .selfSpeculative)
     #expect(PagingMode(name: Array("never".utf8)) == nil)
+    #expect(try parse(#"{"load": "read"}"#).load == .read)
+    #expect(try parse(#"{"load": "map", "ram_limit": "64MiB"}"#).load == .map)
+    #expect(LoadMode(name: Array("read".utf8)) == .read && LoadMode(name: Array("".utf8)) == nil)
   }
 
   @Test func samplingBoundsAreInclusive() throws {

@@ -22,7 +22,7 @@ import Testing
     return c
   }
 
-  static func greedy(_ config: RuntimeConfig, tokens n: Int = 24) throws -> ([Int32], Session) {
+  static func greedy(_ config: RuntimeConfig, tokens n: Int = 24, model: Model = model) throws -> ([Int32], Session) {
     let session = try Session.create(model: model, config: config)
     let prompt = try session.promptTokens(
       Array("<|im_start|>user\nWrite a short poem about a robot learning to paint.<|im_end|>\n<|im_start|>assistant\n".utf8),
@@ -34,6 +34,40 @@ import Testing
       return true
     }
     return (out, session)
+  }
+
+  /// load "read": the whole file is resident, so a cap either holds all of
+  /// it or is refused (naming load "read"); paging "always" cannot apply.
+  @Test func aModelReadIntoMemoryIsNeverStreamed() throws {
+    let path = try TestPaths.model(TestPaths.smollm2Name)
+    var small = Self.config(cap: Self.fileSize / 2)
+    small.load = .read
+    #expect {
+      _ = try Model.load(path: path, config: small)
+    } throws: { Self.isResourceLimit($0, naming: "load \"read\" reads into memory whole") }
+    let model = try Model(path: path, packWeights: false, load: .read)
+    #expect(model.loadMode == .read)
+    let uncapped = try Session.memoryPlan(model: model, config: Self.config(cap: 0))
+    #expect(!uncapped.isStreaming && uncapped.load == .read)
+    #expect(uncapped.plannedPeakBytes >= Self.fileSize)
+    // Below what the smallest batch needs: refused; at it: resident.
+    let least = try Session.memoryPlan(model: model, config: Self.config(cap: 0), batchSize: 1).plannedPeakBytes
+    for cap in [Self.fileSize, least - 1] {
+      #expect {
+        _ = try Session.memoryPlan(model: model, config: Self.config(cap: cap))
+      } throws: { Self.isResourceLimit($0, naming: "need with load \"read\"") }
+    }
+    #expect(try !Session.memoryPlan(model: model, config: Self.config(cap: least)).isStreaming)
+    #expect {
+      _ = try Session.memoryPlan(model: model, config: Self.config(cap: 0, paging: .always))
+    } throws: { ($0 as? EdgeLMError)?.status == .config }
+    // The same greedy tokens as the mapped model.
+    #expect(try Self.greedy(Self.config(cap: 0), tokens: 8, model: model).0 == Self.greedy(Self.config(cap: 0), tokens: 8).0)
+  }
+
+  static func isResourceLimit(_ error: any Error, naming text: String) -> Bool {
+    guard let e = error as? EdgeLMError else { return false }
+    return e.status == .resourceLimit && e.message.contains(text)
   }
 
   @Test func unitsCoverEveryTensorOnWholePages() throws {

@@ -41,21 +41,15 @@ static inline int edgelm_sys_is_map_failed(const void *p) { return p == MAP_FAIL
 
 /* What EdgeLM needs of stat(2), for the file open as `fd` (fd >= 0) or
  * else at `path`: 0, or -1 with errno set (shim.c: statx on aarch64, so
- * that the library needs no glibc newer than 2.31). */
+ * that the library needs no glibc newer than 2.31). mtime_ns: the last
+ * modification (st_mtim) in nanoseconds since the epoch. */
 typedef struct {
   int64_t size;
   int is_regular;
   uint64_t device, inode;
+  int64_t mtime_ns;
 } edgelm_sys_file_info;
 EDGELM_SYS_HIDDEN int edgelm_sys_file_info_get(int fd, const char *path, edgelm_sys_file_info *info);
-
-/* File size of an open regular file; -1 on error, errno set. */
-static inline int64_t edgelm_sys_file_size(int fd) {
-  edgelm_sys_file_info info;
-  if (edgelm_sys_file_info_get(fd, NULL, &info) != 0) return -1;
-  if (!info.is_regular) { errno = EINVAL; return -1; }
-  return info.size;
-}
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline uint64_t edgelm_sys_monotonic_ns(void) {
@@ -196,6 +190,24 @@ static inline int edgelm_sys_same_file(const char *a, const char *b) {
   if (edgelm_sys_file_info_get(-1, a, &ia) != 0 || edgelm_sys_file_info_get(-1, b, &ib) != 0) return 0;
   return ia.device == ib.device && ia.inode == ib.inode;
 }
+
+/* The SIGBUS guard of the model mappings (sigbus.c). The first register
+ * installs a process-wide SIGBUS handler (once; the handler before it keeps
+ * every fault outside the registered ranges). A fault inside a registered
+ * range gets an anonymous zero page mapped over the faulting page and marks
+ * the range damaged; the faulting read then sees zeros instead of killing
+ * the process.
+ * register: guards [base, base+size) (widened to whole pages); returns a
+ *   slot (>= 0) for the other two calls, or -1 with errno set (EINVAL for
+ *   an empty range, ENOSPC when 256 ranges are guarded already, or
+ *   sigaction's).
+ * unregister: stops guarding the slot's range; call it before unmapping.
+ * damaged: 1 once a fault in the slot's range was turned into zeros, else 0.
+ * All three are thread-safe; the handler takes no lock and allocates
+ * nothing. */
+EDGELM_SYS_HIDDEN int edgelm_sys_guard_register(const void *base, size_t size);
+EDGELM_SYS_HIDDEN void edgelm_sys_guard_unregister(int slot);
+EDGELM_SYS_HIDDEN int edgelm_sys_guard_damaged(int slot);
 
 /* pthread_create / pthread_join (shim.c; for aarch64 bound to glibc's first
  * versions, which glibc 2.31 has: Cross/glibc-compat.c). */

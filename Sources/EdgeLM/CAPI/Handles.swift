@@ -57,6 +57,25 @@ extension SessionHandle {
   }
 }
 
+extension SessionHandle {
+  /// `exclusive` for a call that runs the model: the model's files are
+  /// checked before and after `body` (`Session.checkModelFiles`), so a
+  /// file changed under a mapped model fails the call with EDGELM_ERR_IO,
+  /// and every call after it.
+  func runningModel(_ function: String, _ body: () -> Int32) -> Int32 {
+    exclusive(function) {
+      do throws(EdgeLMError) {
+        try session.checkModelFiles()
+        let status = body()
+        try session.checkModelFiles()
+        return status
+      } catch {
+        return CAPI.fail(error)
+      }
+    }
+  }
+}
+
 enum CAPI {
   /// Records `message` as the calling thread's last error.
   static func setError(_ message: String) {

@@ -10,10 +10,9 @@ public func edgelm_model_load(
   guard let path else { return CAPI.invalid("edgelm_model_load: gguf_path is NULL") }
   // ram_limit and paging are applied per session; a model loaded under a
   // cap keeps the file's layout so that sessions can stream every layer.
-  let capped = CAPI.config(config).ramLimit > 0
   CAPI.beginCall()
   do {
-    let model = try Model(path: CAPI.string(path), packWeights: !capped)
+    let model = try Model.load(path: CAPI.string(path), config: CAPI.config(config))
     let handle = ModelHandle(model)
     try Memory.check("in edgelm_model_load")
     out.pointee = CAPI.retain(handle)

@@ -8,6 +8,8 @@ public func edgelm_session_new(
   guard let out else { return CAPI.invalid("edgelm_session_new: out is NULL") }
   out.pointee = nil
   guard let m = CAPI.model(model) else { return CAPI.invalid("edgelm_session_new: model is NULL") }
+  // A model whose file changed under it cannot be run any more.
+  if let problem = m.model.fileProblem() { return CAPI.fail(problem) }
   let cfg = CAPI.config(config)
   CAPI.beginCall()
   do {
@@ -77,7 +79,7 @@ public func edgelm_generate(
   guard prompt != nil || len == 0 else { return CAPI.invalid("edgelm_generate: prompt is NULL but len is \(len)") }
   guard len >= 0 else { return CAPI.invalid("edgelm_generate: len is too large") }
   guard maxTokens >= 0 else { return CAPI.invalid("edgelm_generate: max_tokens \(maxTokens) is negative") }
-  return s.exclusive("edgelm_generate") { generate(s, prompt, len, maxTokens, fn, user) }
+  return s.runningModel("edgelm_generate") { generate(s, prompt, len, maxTokens, fn, user) }
 }
 
 /// `edgelm_generate` once the session is this call's.
@@ -111,7 +113,7 @@ public func edgelm_eval(_ session: OpaquePointer?, _ tokens: UnsafePointer<Int32
   guard let s = CAPI.session(session) else { return CAPI.invalid("edgelm_eval: session is NULL") }
   guard let tokens, n >= 1 else { return CAPI.invalid("edgelm_eval: need tokens != NULL and n >= 1 (n = \(n))") }
   let ids = Array(UnsafeBufferPointer(start: tokens, count: Int(n)))
-  return s.exclusive("edgelm_eval") { evaluate(s, ids) }
+  return s.runningModel("edgelm_eval") { evaluate(s, ids) }
 }
 
 /// `edgelm_eval` once the session is this call's.

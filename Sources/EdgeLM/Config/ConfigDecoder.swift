@@ -88,7 +88,7 @@ enum ConfigDecoder {
   // MARK: - The schema
 
   static let topKeys: StaticString =
-    "threads, ram_limit, context_length, kv_cache_type, paging, prefetch_depth, speculative, sampling"
+    "threads, ram_limit, context_length, kv_cache_type, paging, prefetch_depth, load, speculative, sampling"
   static let speculativeKeys: StaticString =
     "mode, draft_model, max_draft, draft_vocab, min_draft_probability, ngram_min, ngram_max, skip_layers"
   static let samplingKeys: StaticString =
@@ -118,6 +118,10 @@ enum ConfigDecoder {
         c.paging = p
       } else if ConfigText.equals(key, "prefetch_depth") {
         c.prefetchDepth = Int(try integer(value, path, 0, Int64(RuntimeConfig.maxPrefetchDepth)))
+      } else if ConfigText.equals(key, "load") {
+        let name = try string(value, path)
+        guard let mode = LoadMode(name: name) else { throw badChoice(path, name, "\"map\" or \"read\"") }
+        c.load = mode
       } else if ConfigText.equals(key, "speculative") {
         c.speculative = try decodeSpeculative(try object(value, path), path)
       } else if ConfigText.equals(key, "sampling") {

@@ -13,6 +13,7 @@
 //     "kv_cache_type": "q8_0",
 //     "paging": "auto",
 //     "prefetch_depth": 2,
+//     "load": "map",
 //     "speculative": { "mode": "draft", "draft_model": "smollm2-q4_0.gguf", "max_draft": 4 },
 //     "sampling": { "temperature": 0.7, "top_k": 40, "top_p": 0.95, "min_p": 0.05,
 //                   "repeat_penalty": 1.1, "seed": 42 }
@@ -83,6 +84,17 @@ public enum PagingMode: Sendable, Equatable {
     if ConfigText.equals(name, "auto") { self = .auto }
     else if ConfigText.equals(name, "off") { self = .off }
     else if ConfigText.equals(name, "always") { self = .always }
+    else { return nil }
+  }
+}
+
+/// `load`: whether the model file is mapped or read into memory
+/// (`LoadMode`, declared with the mapping in Platform.swift).
+extension LoadMode {
+  /// Looks up a config spelling; nil if it is not one (matching is exact).
+  public init?(name: [UInt8]) {
+    if ConfigText.equals(name, "map") { self = .map }
+    else if ConfigText.equals(name, "read") { self = .read }
     else { return nil }
   }
 }
@@ -219,6 +231,19 @@ public struct RuntimeConfig: Sendable, Equatable {
   /// 0...64. Default 2. Prefetching fills the page cache only (it adds no
   /// RSS) and runs no thread of its own.
   public var prefetchDepth: Int = 2
+  /// `load`: how `edgelm_model_load` brings the model file into memory
+  /// (sessions ignore it; a draft model is loaded as its target was).
+  /// - `"map"` (default): memory-mapped; layers can be streamed under
+  ///   `ram_limit`. The file must not change while loaded: a truncated or
+  ///   overwritten file makes every call that runs the model return `.io`
+  ///   (never a signal); replace a model by renaming a new file over it.
+  /// - `"read"`: read whole into anonymous memory at load (llama.cpp's
+  ///   `--no-mmap`), so the file may change or vanish afterwards. All of it
+  ///   is resident, so nothing is streamed: with a `ram_limit` below the
+  ///   file size loading fails, and a session whose needs exceed the cap
+  ///   fails with `.resourceLimit` naming `load: "read"`; `paging:
+  ///   "always"` is then a `.config` error.
+  public var load: LoadMode = .map
   /// `speculative`: an object, see `SpeculativeConfig`. Default: off.
   public var speculative = SpeculativeConfig()
   /// `sampling`: an object, see `SamplingConfig`.

@@ -239,13 +239,15 @@ public struct GGUFFile {
   let keyIndex: [String: Int]
   let tensorIndex: [String: Int]
 
-  /// Maps `path` and parses it. The mapping stays alive with the returned
-  /// object, so `tensorData` pointers are valid as long as it is.
-  /// - Throws: `.io` if the file cannot be opened or mapped; `.format`
-  ///   naming the field and offset if it is not a well-formed GGUF;
-  ///   `.unsupported` for a tensor type this build does not implement.
-  public static func open(path: String) throws(EdgeLMError) -> GGUFFile {
-    let mapping = try MappedFile.open(path: path)
+  /// Maps `path` (or with `.read` reads it into memory) and parses it. The
+  /// mapping stays alive with the returned object, so `tensorData` pointers
+  /// are valid as long as it is.
+  /// - Throws: `.io` if the file cannot be opened, mapped or read;
+  ///   `.outOfMemory` if it cannot be read into memory; `.format` naming the
+  ///   field and offset if it is not a well-formed GGUF; `.unsupported` for
+  ///   a tensor type this build does not implement.
+  public static func open(path: String, load: LoadMode = .map) throws(EdgeLMError) -> GGUFFile {
+    let mapping = try MappedFile.open(path: path, load: load)
     do {
       return try GGUFFile(base: mapping.base, size: mapping.size, mapping: mapping)
     } catch {

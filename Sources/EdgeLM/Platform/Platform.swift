@@ -2,6 +2,7 @@
 // allocation and threads. Everything above this layer sees Swift types.
 
 import CEdgeSys
+import Synchronization
 
 // MARK: - Errors from errno
 
@@ -16,37 +17,96 @@ func errnoMessage(_ what: String) -> String {
 
 // MARK: - Read-only memory-mapped file
 
-/// A read-only, private memory mapping of a whole file. The mapping lives as
-/// long as this object; views into it must not outlive it.
+/// How a model file's bytes come into memory (config `load`).
+public enum LoadMode: Sendable, Equatable {
+  /// `"map"` (default): the file is memory-mapped; pages are read from it
+  /// as they are used, layers can be streamed under a RAM cap, and the
+  /// file must not change while it is loaded (a change is detected and
+  /// reported as `.io`, see `MappedFile.check`).
+  case map
+  /// `"read"`: the whole file is read into anonymous memory at load, so
+  /// the process no longer depends on the file (it may be truncated,
+  /// rewritten or deleted); all of it is resident, so nothing can be
+  /// streamed under a RAM cap.
+  case read
+
+  /// The spelling used in the config (`"map"`, `"read"`).
+  public var name: StaticString {
+    switch self {
+    case .map: return "map"
+    case .read: return "read"
+    }
+  }
+}
+
+/// A model file's bytes: a read-only private memory mapping of the whole
+/// file (`open(path:)`), or a read-only copy in anonymous memory
+/// (`open(path:load: .read)`). The memory lives as long as this object;
+/// views into it must not outlive it.
+///
+/// A mapping is guarded: a page whose file was truncated away reads as zeros
+/// instead of raising SIGBUS (Sources/CEdgeSys/sigbus.c), and `check()`
+/// reports that, or a file modified in place, as `.io`. Thread-safe: the
+/// checks may run on any thread.
 public final class MappedFile {
   public let path: String
-  /// Start of the mapping (nil for an empty file).
+  /// Start of the bytes (nil for an empty file).
   public let base: UnsafeRawPointer?
   public let size: Int
+  /// The open file (a mapping), or -1 (a copy: the file was closed after reading).
   let fd: Int32
+  /// `.read` when the bytes are a copy read at load, else `.map`.
+  public let load: LoadMode
+  /// The SIGBUS guard's slot for the mapping, or -1.
+  private let guardSlot: Int32
+  /// Size and modification time (ns) of the file when it was opened.
+  private let openedSize: Int64
+  private let openedModification: Int64
+  /// What went wrong with the file, once detected: a `Problem` raw value
+  /// (0 = nothing); it stays set, as the weights are gone for good.
+  private let problem = Atomic<Int>(0)
 
-  private init(path: String, base: UnsafeRawPointer?, size: Int, fd: Int32) {
+  private enum Problem: Int {
+    case none = 0, faulted, modified
+  }
+
+  private init(path: String, base: UnsafeRawPointer?, size: Int, fd: Int32, load: LoadMode, guardSlot: Int32,
+               openedSize: Int64, openedModification: Int64) {
     self.path = path
     self.base = base
     self.size = size
     self.fd = fd
+    self.load = load
+    self.guardSlot = guardSlot
+    self.openedSize = openedSize
+    self.openedModification = openedModification
   }
 
-  /// Maps `path` read-only. (A static factory rather than a throwing
-  /// initializer: Embedded Swift leaks a partially initialized object when
-  /// an initializer throws.)
-  /// - Throws: `.io` naming the path and the OS reason.
-  public static func open(path: String) throws(EdgeLMError) -> MappedFile {
+  /// Maps `path` read-only, or with `.read` reads it into memory. (A static
+  /// factory rather than a throwing initializer: Embedded Swift leaks a
+  /// partially initialized object when an initializer throws.)
+  /// - Throws: `.io` naming the path and the OS reason (also a file that
+  ///   ends early while being read); `.outOfMemory` if the copy cannot be
+  ///   allocated; `.resourceLimit` when 256 mappings are guarded already.
+  public static func open(path: String, load: LoadMode = .map) throws(EdgeLMError) -> MappedFile {
     let fd = edgelm_sys_open_ro(path)
     if fd < 0 { throw EdgeLMError(.io, errnoMessage("cannot open '\(path)'")) }
-    let size64 = edgelm_sys_file_size(fd)
-    if size64 < 0 {
-      let message = errnoMessage("cannot stat '\(path)'")
+    var info = edgelm_sys_file_info()
+    let statFailed = edgelm_sys_file_info_get(fd, nil, &info) != 0
+    if statFailed || info.is_regular == 0 {
+      let message = statFailed ? errnoMessage("cannot stat '\(path)'") : "cannot map '\(path)': not a regular file"
       close(fd)
       throw EdgeLMError(.io, message)
     }
-    let size = Int(size64)
+    let size = Int(info.size)
+    if load == .read {
+      defer { close(fd) }
+      let base = try readCopy(fd: fd, path: path, size: size)
+      return MappedFile(path: path, base: base, size: size, fd: -1, load: .read, guardSlot: -1,
+                        openedSize: info.size, openedModification: info.mtime_ns)
+    }
     var base: UnsafeRawPointer? = nil
+    var slot: Int32 = -1
     if size > 0 {
       let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
       if p == nil || edgelm_sys_is_map_failed(p) != 0 {
@@ -54,15 +114,85 @@ public final class MappedFile {
         close(fd)
         throw EdgeLMError(.io, message)
       }
+      slot = edgelm_sys_guard_register(p, size)
+      if slot < 0 {
+        let full = edgelm_sys_errno() == ENOSPC
+        let message = full ? "cannot guard the mapping of '\(path)': 256 model files are mapped already; load this one with load \"read\""
+          : errnoMessage("cannot install the SIGBUS handler for '\(path)'")
+        munmap(p, size)
+        close(fd)
+        throw EdgeLMError(full ? .resourceLimit : .io, message)
+      }
       _ = edgelm_sys_madvise_hugepage(p, size)
       base = UnsafeRawPointer(p!)
     }
-    return MappedFile(path: path, base: base, size: size, fd: fd)
+    return MappedFile(path: path, base: base, size: size, fd: fd, load: .map, guardSlot: slot,
+                      openedSize: info.size, openedModification: info.mtime_ns)
+  }
+
+  /// `size` bytes of `fd` read into a new read-only anonymous mapping (nil
+  /// when empty).
+  private static func readCopy(fd: Int32, path: String, size: Int) throws(EdgeLMError) -> UnsafeRawPointer? {
+    guard size > 0 else { return nil }
+    let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    guard let p, edgelm_sys_is_map_failed(p) == 0 else {
+      throw EdgeLMError(.outOfMemory, errnoMessage("cannot allocate \(size) bytes to read '\(path)' into (load \"read\")"))
+    }
+    _ = edgelm_sys_madvise_hugepage(p, size)
+    let done = readFully(fd: fd, offset: 0, count: size, into: p)
+    if done < size {
+      let message = done < 0 ? errnoMessage("cannot read '\(path)'")
+        : "cannot read '\(path)': it ended at \(done) of its \(size) bytes (was it changed while being read?)"
+      munmap(p, size)
+      throw EdgeLMError(.io, message)
+    }
+    // Read-only from here, as a mapping is: a stray write faults at once.
+    _ = mprotect(p, size, PROT_READ)
+    return UnsafeRawPointer(p)
   }
 
   deinit {
+    if guardSlot >= 0 { edgelm_sys_guard_unregister(guardSlot) }
     if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
-    close(fd)
+    if fd >= 0 { close(fd) }
+  }
+
+  // MARK: Changes of the file
+
+  /// Whether a read of the mapping faulted (the file lost pages under it)
+  /// since it was opened: one atomic load, for the end of every forward
+  /// pass. False for a copy.
+  public var faulted: Bool {
+    guardSlot >= 0 && (problem.load(ordering: .relaxed) == Problem.faulted.rawValue
+      || edgelm_sys_guard_damaged(guardSlot) != 0)
+  }
+
+  /// The error for the bytes of a file that changed under its mapping, or
+  /// nil while it is intact: a read that faulted (SIGBUS turned into zero
+  /// pages), or a size or modification time other than at opening (one
+  /// fstat: written in place, which raises no signal). Once found, the same
+  /// error comes back for ever: the weights in memory are no longer the
+  /// model's. A copy (`LoadMode.read`) never changes: nil without a system
+  /// call.
+  public func check() -> EdgeLMError? {
+    guard load == .map, fd >= 0 else { return nil }
+    var found = Problem(rawValue: problem.load(ordering: .relaxed)) ?? .none
+    if found == .none {
+      var info = edgelm_sys_file_info()
+      if faulted {
+        found = .faulted
+      } else if edgelm_sys_file_info_get(fd, nil, &info) == 0
+        && (info.size != openedSize || info.mtime_ns != openedModification) {
+        found = .modified
+      }
+      if found == .none { return nil }
+      problem.store(found.rawValue, ordering: .relaxed)
+    }
+    let advice = "; reload it; update models by renaming a new file over the old one"
+    if found == .faulted {
+      return EdgeLMError(.io, "model file '\(path)' changed or was truncated while in use (SIGBUS on a mapped page)" + advice)
+    }
+    return EdgeLMError(.io, "model file '\(path)' was modified while in use (its size or modification time changed since it was loaded)" + advice)
   }
 
   public var bytes: UnsafeRawBufferPointer {
@@ -130,8 +260,9 @@ public final class MappedFile {
   /// Unmaps the range's pages from this process (MADV_DONTNEED): they leave
   /// its RSS but stay in the page cache, and the next read maps them again
   /// from there (the mapping is read-only, so nothing is lost).
+  /// A copy (`LoadMode.read`) keeps its pages: they cannot be read again.
   public func release(offset: Int, count: Int) {
-    guard let (p, n) = pageSpan(offset: offset, count: count) else { return }
+    guard load == .map, let (p, n) = pageSpan(offset: offset, count: count) else { return }
     _ = edgelm_sys_madvise_dontneed(p, n)
   }
 
@@ -139,18 +270,26 @@ public final class MappedFile {
   /// from the page cache when the pages are there): nothing of the file is
   /// mapped into the process. False on a read error or a short file.
   public func read(offset: Int, count: Int, into buffer: UnsafeMutableRawPointer) -> Bool {
+    MappedFile.readFully(fd: fd, offset: offset, count: count, into: buffer) == count
+  }
+
+  /// pread of `count` bytes at `offset` of `fd` into `buffer`, retried
+  /// after short reads and EINTR: the bytes read (fewer at the end of the
+  /// file), or -1 on an error (errno set).
+  private static func readFully(fd: Int32, offset: Int, count: Int, into buffer: UnsafeMutableRawPointer) -> Int {
     var done = 0
     while done < count {
       let n = pread(fd, buffer + done, count - done, off_t(offset + done))
       if n < 0 && edgelm_sys_errno() == EINTR { continue }
-      if n <= 0 { return false }
+      if n < 0 { return -1 }
+      if n == 0 { break }
       done += n
     }
-    return true
+    return done
   }
 
   /// Drops the file from the page cache (for cold-start measurements).
-  public func evictFromPageCache() { _ = edgelm_sys_fadvise_dontneed(fd) }
+  public func evictFromPageCache() { if fd >= 0 { _ = edgelm_sys_fadvise_dontneed(fd) } }
 }
 
 // MARK: - Whole-file read and write

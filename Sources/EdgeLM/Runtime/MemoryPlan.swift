@@ -64,6 +64,9 @@ public struct MemoryPlan: Sendable {
   /// The cap in bytes (0 = none).
   public let cap: Int
   public let mode: PagingMode
+  /// How the model's file was loaded: `.read` means every byte of it is
+  /// resident anonymous memory, so nothing can be streamed or released.
+  public let load: LoadMode
   public let prefetchDepth: Int
   /// Tokens per forward pass the buffers are sized for.
   public let maxBatch: Int
@@ -118,8 +121,12 @@ public struct MemoryPlan: Sendable {
   static func mappedBytes(_ unit: WeightUnit) -> Int {
     unit.bytes + unit.ranges.count * 2 * MappedFile.pageSize
   }
-  /// Everything but weights: model heap, KV cache, buffers, small tensors.
-  public var fixedBytes: Int { modelHeapBytes + kvCacheBytes + bufferBytes + otherWeightBytes + runtimeBytes }
+  /// Everything but weights: model heap, KV cache, buffers, small tensors
+  /// (and, for a model read into memory, the file's header, which a mapping
+  /// releases under a cap).
+  public var fixedBytes: Int {
+    modelHeapBytes + kvCacheBytes + bufferBytes + otherWeightBytes + runtimeBytes + (load == .read ? headerBytes : 0)
+  }
   /// Planned peak RSS attributable to the model and session.
   public var plannedPeakBytes: Int { fixedBytes + residentUnitBytes + untiedEmbeddingResidentBytes + windowBytes }
   /// The smallest cap of any batch size (`Session.memoryPlan` sets it;
@@ -212,7 +219,8 @@ public struct MemoryPlan: Sendable {
     }
     let embeddingRanges = pageRanges([span(embedding)], page: page)
     return MemoryPlan(
-      cap: config.ramLimit, mode: config.paging, prefetchDepth: config.prefetchDepth, maxBatch: maxBatch,
+      cap: config.ramLimit, mode: config.paging, load: gguf.mapping?.load ?? .map,
+      prefetchDepth: config.prefetchDepth, maxBatch: maxBatch,
       units: units, layerCount: layerSpans.count, outputTensor: output.name,
       outputTied: untiedOutput == nil, embeddingRanges: embeddingRanges, embeddingResident: true,
       embeddingRowBytes: embedding.rowBytes,
@@ -225,6 +233,17 @@ public struct MemoryPlan: Sendable {
   /// Chooses resident and streamed units.
   mutating func decide() throws(EdgeLMError) {
     let all = fixedBytes + residentUnitBytes + untiedEmbeddingResidentBytes
+    if load == .read {
+      // Every weight is in memory already: nothing to choose, and the cap
+      // either holds all of it or the session is refused (never exceeded).
+      if mode == .always {
+        throw EdgeLMError(.config, "paging \"always\" streams layers from the mapped file, but this model was loaded with load \"read\" (its weights are in memory); use paging \"auto\" or \"off\", or load \"map\"")
+      }
+      if cap > 0 && all > cap {
+        throw EdgeLMError(.resourceLimit, "ram_limit \(cap) bytes (\(MemoryPlan.mib(cap))) is below the \(all) bytes (\(MemoryPlan.mib(all))) this model and session need with load \"read\" (the whole file is in memory, so no layer can be streamed); raise the cap, or load the model with load \"map\" to stream layers")
+      }
+      return
+    }
     if mode == .off || (mode == .auto && (cap == 0 || all <= cap)) {
       if cap > 0 && all > cap {
         throw EdgeLMError(.resourceLimit, "ram_limit \(cap) bytes (\(MemoryPlan.mib(cap))) is below the \(all) bytes (\(MemoryPlan.mib(all))) this model and session need with paging \"off\"; allow paging (\"auto\") to stream layers, or raise the cap")
@@ -323,7 +342,7 @@ public struct MemoryPlan: Sendable {
   /// A human-readable plan (`edgelm info --ram-limit X`).
   public func describe() -> String {
     var out = "memory plan: ram_limit " + (cap == 0 ? "none" : "\(MemoryPlan.mib(cap)) (\(cap) bytes)")
-    out += ", paging \(mode.name), prefetch depth \(prefetchDepth)\n"
+    out += ", paging \(mode.name), prefetch depth \(prefetchDepth), load \(load.name)\n"
     out += "  batch \(maxBatch) tokens; model heap (estimate) \(MemoryPlan.mib(modelHeapBytes)), KV cache \(MemoryPlan.mib(kvCacheBytes)), buffers \(MemoryPlan.mib(bufferBytes)), small tensors \(MemoryPlan.mib(otherWeightBytes)), sampler and margin \(MemoryPlan.mib(runtimeBytes))\n"
     var residentLayers: [Int] = []
     var streamedLayers: [Int] = []

@@ -14,8 +14,9 @@ final class ModelDrafter: Drafter {
     self.sampler = sampler
   }
 
-  /// Loads the draft model `config.draftModel` and checks that it shares
-  /// the target's vocabulary.
+  /// Loads the draft model `config.draftModel` the way the target was
+  /// loaded (mapped, or read into memory) and checks that it shares the
+  /// target's vocabulary.
   /// - Throws: `.invalidArgument` without a path; the errors of
   ///   `Model(path:)` (prefixed with the draft path); `.invalidArgument`
   ///   when its vocabulary differs from the target's.
@@ -25,7 +26,7 @@ final class ModelDrafter: Drafter {
     }
     let model: Model
     do throws(EdgeLMError) {
-      model = try Model(path: path)
+      model = try Model(path: path, load: target.loadMode)
     } catch {
       throw EdgeLMError(error.status, "draft model '\(path)': " + error.message)
     }

@@ -116,6 +116,18 @@ public final class Session {
   /// the model has sliding-window layers).
   public var maxRollback: Int { state.kv.maxRollback }
 
+  /// Checks that the files of the model and of the draft model, if any,
+  /// are still the ones loaded (`Model.fileProblem`: one fstat each).
+  /// Callers run it before and after each call that runs the model (the C
+  /// API's generate and eval, the CLI's loops); `evaluate` itself notices
+  /// a vanished page after each pass.
+  /// - Throws: `.io` naming the file once it was truncated, copied over or
+  ///   written in place, on this and every later check.
+  public func checkModelFiles() throws(EdgeLMError) {
+    if let problem = model.fileProblem() { throw problem }
+    if let problem = speculator?.draftModel?.fileProblem() { throw problem }
+  }
+
   /// Asks a running `evaluate` or generation to stop; safe from any thread.
   /// It takes effect at the next layer boundary (a fraction of one token's
   /// work), also in the middle of a long prompt.
@@ -129,7 +141,9 @@ public final class Session {
   /// - Returns: logits, (1, vocab) for `.last` or (tokens.count, vocab) for
   ///   `.all`, valid until the next call on this session.
   /// - Throws: `.contextFull` if the tokens do not fit, `.invalidArgument`
-  ///   for a token id outside the vocabulary, `.cancelled` after `cancel()`.
+  ///   for a token id outside the vocabulary, `.cancelled` after `cancel()`,
+  ///   `.io` when a read of the model's mapping faulted during the pass
+  ///   (its file was truncated; see `checkModelFiles`).
   @discardableResult
   public func evaluate(_ tokens: [Int32], logits rows: LogitRows = .last) throws(EdgeLMError) -> UnsafePointer<Float> {
     guard !tokens.isEmpty else {
@@ -155,6 +169,9 @@ public final class Session {
         let isLast = done + n == buffer.count
         model.forward(state, tokens: buffer.baseAddress! + done, batch: n, start: position,
                       logitRows: isLast ? rows : .none)
+        // A page of the mapping vanished during the pass (the file was
+        // truncated): it computed on zeros, so nothing of it is used.
+        if let file = model.gguf.mapping, file.faulted, let problem = file.check() { throw problem }
         if state.cancel.isSet {
           // A cancelled call leaves the session as it found it: the
           // cut-short batch is not counted and the batches before it are

@@ -155,6 +155,8 @@ public final class Speculator {
   var passNanoseconds: [Double]
   /// Acceptance by draft probability, handed to the drafter with each draft.
   var calibration: AcceptanceCalibration
+  /// The draft model of mode "draft" (its file is checked with the target's).
+  var draftModel: Model? = nil
 
   init(mode: SpeculativeMode, drafter: any Drafter, maxDraft: Int, minDraftProbability: Float) {
     self.mode = mode
@@ -369,8 +371,10 @@ extension Session {
       }
       let drafter = try ModelDrafter.make(
         model: model, target: session, sampling: sampling, maxDraft: maxDraft, vocabulary: config.draftVocabulary)
-      return Speculator(
+      let speculator = Speculator(
         mode: .draft, drafter: drafter, maxDraft: maxDraft, minDraftProbability: config.minDraftProbability)
+      speculator.draftModel = model
+      return speculator
     }
   }
 
