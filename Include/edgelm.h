@@ -26,6 +26,14 @@
  *   code below. Codes are stable and never reused. After a failure,
  *   edgelm_last_error() describes what was wrong (the key, field or argument
  *   by name). Bad input never makes the library call exit() or abort().
+ *   Running out of memory is an error too: a call during which an
+ *   allocation fails returns EDGELM_ERR_OUT_OF_MEMORY (the functions that
+ *   return a count return EDGELM_NO_VALUE), frees what it made, and leaves
+ *   the handles it was given usable. Small allocations the system refuses
+ *   are served from a reserve the library sets aside when it is loaded
+ *   (8 MiB of address space, RAM only as used), so that the call can
+ *   finish cleanly; only if that too runs out does the process abort, with
+ *   a message on stderr saying so.
  *
  * Ownership
  *   Handles returned through an out-parameter are owned by the caller and
@@ -101,7 +109,7 @@ typedef int32_t edgelm_status;
 #define EDGELM_ERR_UNSUPPORTED       4  /* valid input this build does not run */
 #define EDGELM_ERR_CONFIG            5  /* malformed JSON config or bad key/value */
 #define EDGELM_ERR_RESOURCE_LIMIT    6  /* RAM cap or thread budget cannot be met */
-#define EDGELM_ERR_OUT_OF_MEMORY     7  /* an allocation failed */
+#define EDGELM_ERR_OUT_OF_MEMORY     7  /* an allocation failed (see Errors) */
 #define EDGELM_ERR_CONTEXT_FULL      8  /* prompt + output exceed the context */
 #define EDGELM_ERR_CANCELLED         9  /* edgelm_session_cancel was called */
 #define EDGELM_ERR_TOKENIZE         10  /* text could not be tokenized */
