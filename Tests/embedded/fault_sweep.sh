@@ -11,7 +11,9 @@
 # the loader cannot map libc: no program starts).
 # Scenarios: greedy with 1 thread; a config (2 threads, a RAM cap that
 # streams layers, sampling, n-gram speculation: json-c, pread, the pool);
-# chat (the template); Gemma 3 (SentencePiece, the largest vocabulary).
+# chat (the template); Gemma 3 (SentencePiece, the largest vocabulary);
+# the C API (Examples/c/firmware_example.c with its config: config load,
+# model load, session, generate, stats).
 # Usage: Tests/embedded/fault_sweep.sh BUILD_DIR
 #   BUILD_DIR: a host build with frame pointers
 #   (EDGELM_FRAME_POINTERS=1 Cross/build-embedded.sh host BUILD_DIR).
@@ -28,6 +30,8 @@ ${CC:-gcc} -shared -fPIC -O2 -fno-omit-frame-pointer -Wall -Werror -o "$work/fau
 printf '{"threads": 2, "ram_limit": "64MiB", "sampling": {"temperature": 0.8, "top_k": 20, "seed": 7}, "speculative": {"mode": "ngram"}}' \
   > "$work/config.json"
 printf 'Name a colour.\n' > "$work/chat.txt"
+${CC:-gcc} -std=c99 -O2 -fno-omit-frame-pointer -Wall -Werror -I "$dir" -o "$work/firmware_example" \
+  "$root/Examples/c/firmware_example.c" -L "$dir" -ledgelm -Wl,-rpath,"$dir"
 
 # run NAME [ENV...] -- runs scenario NAME (stdin, arguments) under setarch -R
 # (same addresses every run, so sites hash alike) with the ENV settings;
@@ -43,8 +47,13 @@ run() {
     chat) args=(run --chat -m "$model" -n 4 --temp 0 -t 1); input=$work/chat.txt ;;
     gemma) args=(run -m "$models/gemma-3-270m-q4_k_m.gguf" -n 2 --temp 0 -t 1 -p "Once upon a time") ;;
   esac
+  local program=$dir/edgelm
+  if [ "$name" = capi ]; then
+    program=$work/firmware_example
+    args=("$model" "$root/Examples/c/config.json" "Once upon a time" 4)
+  fi
   local rc=0
-  env EDGELM_RESERVE_REPORT=1 ${env[@]+"${env[@]}"} timeout 20 setarch -R "$dir/edgelm" "${args[@]}" \
+  env EDGELM_RESERVE_REPORT=1 ${env[@]+"${env[@]}"} timeout 20 setarch -R "$program" "${args[@]}" \
     <"$input" >"$work/out" 2>"$work/stderr" || rc=$?
   # The most of the reserve any run used (reserve.c's report), kept aside.
   sed -n 's/^edgelm reserve peak: \([0-9]*\) bytes$/\1/p' "$work/stderr" >>"$work/peaks"
@@ -52,7 +61,7 @@ run() {
   echo "$rc"
 }
 
-for scenario in greedy config chat gemma; do
+for scenario in greedy config chat gemma capi; do
   rc=$(run "$scenario" --)
   check "$scenario: runs without faults" 0 "$rc"
   cp "$work/out" "$work/expected.$scenario"
