@@ -33,56 +33,68 @@ printf 'Name a colour.\n' > "$work/chat.txt"
 ${CC:-gcc} -std=c99 -O2 -fno-omit-frame-pointer -Wall -Werror -I "$dir" -o "$work/firmware_example" \
   "$root/Examples/c/firmware_example.c" -L "$dir" -ledgelm -Wl,-rpath,"$dir"
 
-# run NAME [ENV...] -- runs scenario NAME (stdin, arguments) under setarch -R
-# (same addresses every run, so sites hash alike) with the ENV settings;
-# stdout to $work/out, stderr to $work/err; prints the exit status.
+# run NAME TAG [ENV...] -- runs scenario NAME (stdin, arguments) under
+# setarch -R (same addresses every run, so sites hash alike) with the ENV
+# settings; stdout to $work/out.TAG, stderr to $work/err.TAG; prints the
+# exit status.
 run() {
-  local name=$1; shift
+  local name=$1 tag=$2; shift 2
   local env=()
   while [ "$1" != -- ]; do env+=("$1"); shift; done
+  local program=$dir/edgelm
   local args=(run -m "$model" -n 4 --temp 0 -t 1 -p "Once upon a time")
   local input=/dev/null
   case "$name" in
     config) args=(run -m "$model" -n 6 --config "$work/config.json" -p "Once upon a time") ;;
     chat) args=(run --chat -m "$model" -n 4 --temp 0 -t 1); input=$work/chat.txt ;;
     gemma) args=(run -m "$models/gemma-3-270m-q4_k_m.gguf" -n 2 --temp 0 -t 1 -p "Once upon a time") ;;
+    capi) program=$work/firmware_example; args=("$model" "$root/Examples/c/config.json" "Once upon a time" 4) ;;
   esac
-  local program=$dir/edgelm
-  if [ "$name" = capi ]; then
-    program=$work/firmware_example
-    args=("$model" "$root/Examples/c/config.json" "Once upon a time" 4)
-  fi
   local rc=0
   env EDGELM_RESERVE_REPORT=1 ${env[@]+"${env[@]}"} timeout 20 setarch -R "$program" "${args[@]}" \
-    <"$input" >"$work/out" 2>"$work/stderr" || rc=$?
-  # The most of the reserve any run used (reserve.c's report), kept aside.
-  sed -n 's/^edgelm reserve peak: \([0-9]*\) bytes$/\1/p' "$work/stderr" >>"$work/peaks"
-  grep -v '^edgelm reserve peak: ' "$work/stderr" >"$work/err" || true
+    <"$input" >"$work/out.$tag" 2>"$work/stderr.$tag" || rc=$?
+  # The most of the reserve a run used (reserve.c's report), kept aside.
+  sed -n 's/^edgelm reserve peak: \([0-9]*\) bytes$/\1/p' "$work/stderr.$tag" >>"$work/peaks.$tag"
+  grep -v '^edgelm reserve peak: ' "$work/stderr.$tag" >"$work/err.$tag" || true
   echo "$rc"
 }
 
+# try NAME HASH FUNCTION PERSIST: one faulty run; prints "clean", "error"
+# (exit 1, one error line, last) or "bad: what happened".
+try() {
+  local name=$1 hash=$2 function=$3 persist=$4 tag=$BASHPID
+  local rc
+  rc=$(run "$name" "$tag" EDGELM_FAULT_SITE="$hash" ${persist:+EDGELM_FAULT_PERSIST=1} \
+       LD_PRELOAD="$work/fault_inject.so" --)
+  if [ "$rc" = 0 ] && cmp -s "$work/out.$tag" "$work/expected.$name"; then
+    echo clean
+  elif [ "$rc" = 1 ] && [ "$(grep -c '^error: ' "$work/err.$tag")" = 1 ] && tail -1 "$work/err.$tag" | grep -q '^error: '; then
+    echo error
+  else
+    echo "bad: $function@$hash${persist:+(persist)}: rc $rc $(tail -c 200 "$work/err.$tag" | tr '\n' ' ')"
+  fi
+}
+export -f run try
+export dir root model models work
+
 for scenario in greedy config chat gemma capi; do
-  rc=$(run "$scenario" --)
+  rc=$(run "$scenario" base --)
   check "$scenario: runs without faults" 0 "$rc"
-  cp "$work/out" "$work/expected.$scenario"
+  cp "$work/out.base" "$work/expected.$scenario"
   rm -f "$work/sites"
-  run "$scenario" EDGELM_FAULT_LIST="$work/sites" LD_PRELOAD="$work/fault_inject.so" -- >/dev/null
+  run "$scenario" base EDGELM_FAULT_LIST="$work/sites" LD_PRELOAD="$work/fault_inject.so" -- >/dev/null
   sites=$(wc -l <"$work/sites")
-  clean=0 failed_cleanly=0 bad=""
+  # Each site once; allocation sites also for good (persisting failures
+  # are allocations only). One run per CPU at a time.
   while read -r hash function _; do
-    for persist in "" 1; do
-      rc=$(run "$scenario" EDGELM_FAULT_SITE="$hash" ${persist:+EDGELM_FAULT_PERSIST=1} \
-           LD_PRELOAD="$work/fault_inject.so" --)
-      if [ "$rc" = 0 ] && cmp -s "$work/out" "$work/expected.$scenario"; then
-        clean=$((clean + 1))
-      elif [ "$rc" = 1 ] && [ "$(grep -c '^error: ' "$work/err")" = 1 ] && tail -1 "$work/err" | grep -q '^error: '; then
-        failed_cleanly=$((failed_cleanly + 1))
-      else
-        bad+=" $function@$hash${persist:+(persist)}: rc $rc $(tail -c 200 "$work/err" | tr '\n' ' ')"
-      fi
-    done
-  done <"$work/sites"
-  check "$scenario: $sites call sites failed once and for good: $clean runs unaffected, $failed_cleanly clean errors" "" "$bad"
+    echo "$hash $function"
+    case "$function" in pread|open) ;; *) echo "$hash $function 1" ;; esac
+  done <"$work/sites" |
+    xargs -P "$(nproc)" -L 1 bash -c 'try "$0" "$1" "$2" "${3:-}"' "$scenario" >"$work/results"
+  clean=$(grep -c '^clean$' "$work/results" || true)
+  failed_cleanly=$(grep -c '^error$' "$work/results" || true)
+  check "$scenario: $sites call sites failed once and for good: $clean runs unaffected, $failed_cleanly clean errors" \
+    "" "$(grep '^bad: ' "$work/results" | tr '\n' ' ')"
   check "$scenario: call sites found" yes "$([ "$sites" -gt 50 ] && echo yes || echo no)"
 done
 
@@ -105,6 +117,6 @@ check "ulimit -v 24 MiB ... 196 MiB: $clean runs complete, $failed_cleanly clean
 check "ulimit -v: both outcomes seen" yes "$([ $clean -gt 0 ] && [ $failed_cleanly -gt 0 ] && echo yes || echo no)"
 # What one stretch between two checks (Memory.check) may take of the
 # reserve (Sources/CEdgeSys/reserve.c, 8 MiB): at most half.
-peak=$(sort -n "$work/peaks" | tail -1)
+peak=$(cat "$work"/peaks.* | sort -n | tail -1)
 check "the reserve's peak use, ${peak:-0} bytes, is under 4 MiB" yes "$([ "${peak:-0}" -lt $((4 << 20)) ] && echo yes || echo no)"
 summary "fault injection"
