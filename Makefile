@@ -14,15 +14,16 @@ APT_HOST    := libjson-c-dev pkg-config python3-pip valgrind
 APT_CROSS   := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libjson-c-dev:arm64
 
 .PHONY: tsan demo test deps deps-cross models build lib cross-aarch64 install uninstall \
-        test-swift test-portable test-embedded test-cross bench clean
+        test-swift test-portable test-embedded test-cross test-asan test-fuzz fuzz bench clean
 
 ## demo: install what is missing, fetch SmolLM2, build, generate text.
 demo: deps models lib
 	$(BUILD)/host/edgelm run -m $(MODEL) -t $(THREADS) -n 96 --temp 0 -p "$$(printf '$(PROMPT)')"
 
 ## test: every test: Swift unit and end-to-end tests, the Embedded host
-## build, the aarch64 cross build run under qemu.
-test: deps deps-cross models test-swift test-portable test-embedded test-cross
+## build, the aarch64 cross build run under qemu, the Swift tests under
+## AddressSanitizer and a bounded run of each fuzzer.
+test: deps deps-cross models test-swift test-portable test-embedded test-cross test-asan test-fuzz
 
 deps:
 	@missing=""; for p in $(APT_HOST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -112,6 +113,46 @@ test-cross: cross-aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/kernels/run.sh aarch64 $(BUILD)/aarch64
 	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/embedded/old_glibc.sh $(BUILD)/aarch64
 
+# The Swift tests built with AddressSanitizer (and LeakSanitizer, which
+# ASan runs at exit on Linux), in their own scratch path so the normal
+# build is untouched. Not the whole suite, which under ASan takes several
+# times as long as its build on this 2-core machine; skipped are:
+#   - speed assertions and benchmarks (constructionTime, throughput,
+#     loadTime, *Benchmark*), which ASan's slowdown makes meaningless;
+#   - perplexityMatchesLlamaCpp, the same forward passes over the real
+#     models that greedyContinuationsMatchLlamaCpp and
+#     lastPositionLogitsMatchLlamaCpp still run;
+#   - the long speculative equivalence runs (greedyOutputIsIdentical*,
+#     ngramSampledTokensFollowTheTargetDistribution); SpeculativeTests'
+#     other cases still drive draft and n-gram sessions.
+# Everything else runs: the GGUF parser and malformed-file tests,
+# tokenizers, config, chat templates, thread pool, sessions (shared model,
+# paging, sampler), the C API checks, the kernels and synthetic models.
+# Tests/asan/lsan.supp lists the toolchain's own leaks (XCTest).
+ASAN_SKIP := constructionTime|throughput|loadTime|Benchmark|perplexityMatchesLlamaCpp|greedyOutputIsIdentical|ngramSampledTokens
+ASAN_FLAGS := $(SWIFT_FLAGS) --sanitize=address --scratch-path .build-asan
+test-asan: models
+	swift build --build-tests $(ASAN_FLAGS) || swift build --build-tests $(ASAN_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan/lsan.supp SWIFT_BACKTRACE=enable=no \
+	  EDGELM_MODEL_DIR=$(MODEL_DIR) swift test --skip-build $(ASAN_FLAGS) --skip '$(ASAN_SKIP)'
+
+# The libFuzzer harnesses of Tests/fuzz/harnesses (GGUF loader, tokenizers,
+# JSON config, chat templates; Tests/fuzz/run.sh builds them with
+# -sanitize=fuzzer,address) from their committed seeds: in `make test`
+# FUZZ_TEST_SECONDS each, new inputs thrown away; `make fuzz` runs
+# FUZZ_SECONDS each and keeps what it finds in FUZZ_CORPUS. A crash, ASan
+# report, leak or timeout fails either and leaves the input in
+# .build-fuzz/artifacts.
+FUZZ_TEST_SECONDS ?= 15
+FUZZ_SECONDS      ?= 600
+FUZZ_CORPUS       ?= $(HOME)/.cache/edgelm/fuzz
+test-fuzz: models
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/fuzz/run.sh --seconds $(FUZZ_TEST_SECONDS)
+
+## fuzz: each fuzzer for FUZZ_SECONDS (600), corpus kept in FUZZ_CORPUS.
+fuzz: models
+	EDGELM_MODEL_DIR=$(MODEL_DIR) Tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --corpus-dir $(FUZZ_CORPUS)
+
 ## tsan: the shared-model and thread-pool tests under ThreadSanitizer
 ## (an optimized build with -sanitize=thread, not part of `make test`).
 tsan: models
@@ -135,4 +176,4 @@ bench: lib models
 	python3 Tests/Benchmarks/compare.py --edgelm $(BUILD)/host/edgelm --model $(MODEL) --threads 2
 
 clean:
-	rm -rf $(BUILD) .build .build-portable
+	rm -rf $(BUILD) .build .build-portable .build-asan .build-fuzz

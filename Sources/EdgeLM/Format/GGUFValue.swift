@@ -62,7 +62,12 @@ public enum GGUFValueType: UInt32, Sendable {
 public enum GGUFValue {
   case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
   case float32(Float), bool(Bool), string([UInt8]), uint64(UInt64), int64(Int64), float64(Double)
-  case array(GGUFArray)
+  // Boxed: inline, the three-word GGUFArray made Swift store this enum's
+  // case tag in the spare high bits of the array's last buffer pointer,
+  // which LeakSanitizer then cannot recognise, so every string array of a
+  // file still open at exit was reported as leaked. Behind a box pointer
+  // the tag gets its own byte (the 64-bit cases leave no spare bits).
+  indirect case array(GGUFArray)
 
   /// The type id this value is stored with.
   public var type: GGUFValueType {
