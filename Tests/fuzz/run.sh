@@ -21,7 +21,7 @@
 # code is both ASan-checked and coverage-instrumented, and with
 # -enable-testing so harnesses can reach internal entry points. It is
 # rebuilt only when a file under Sources/ changed. Each harness links
-# against it, the C shim (clang -fsanitize=fuzzer-no-link,address) and
+# against it, the C files of CEdgeSys (clang -fsanitize=fuzzer-no-link,address) and
 # json-c. Harnesses are relinked when they or the core changed.
 #
 # A run fails (exit 1) on any crash, ASan report, leak, timeout or RSS
@@ -90,9 +90,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$stamp_text" ] ||
     echo "}"
   } >"$build/core/output-map.json"
   "${core_command[@]}" -c $(sed "s|^|$root/|" <<<"$core_sources")
-  # The toolchain's clang, which has the libFuzzer and ASan runtimes.
-  "$swift_bin/clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -std=gnu11 -I Sources/CEdgeSys/include \
-    Sources/CEdgeSys/shim.c -o "$build/shim.o"
+  # Every C file of CEdgeSys, as SwiftPM builds them (reserve.c without
+  # EDGELM_RESERVE), with the toolchain's clang, which has the libFuzzer
+  # and ASan runtimes.
+  rm -rf "$build/csys" && mkdir -p "$build/csys"
+  for c in Sources/CEdgeSys/*.c; do
+    "$swift_bin/clang" -c -O1 -g -fsanitize=fuzzer-no-link,address -std=gnu11 -I Sources/CEdgeSys/include \
+      "$c" -o "$build/csys/$(basename "${c%.c}").o"
+  done
   echo "$stamp_text" >"$stamp"
   echo "== core built in $(( $(date +%s) - start ))s"
 fi
@@ -106,7 +111,7 @@ for name in "${names[@]}"; do
   if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ] || [ "$stamp" -nt "$exe" ]; then
     # lld: gold warns about every ASan check symbol it cannot export.
     swiftc "${sanitize[@]}" "${swift_flags[@]}" -use-ld=lld -I "$build" -module-name "fuzz_$name" \
-      "$src" "$build"/core/*.o "$build/shim.o" -ljson-c -o "$exe"
+      "$src" "$build"/core/*.o "$build"/csys/*.o -ljson-c -o "$exe"
     echo "built $exe"
   fi
 done
